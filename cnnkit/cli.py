@@ -1,0 +1,47 @@
+"""``python -m cnnkit <command>``: one sub-command per pipeline step.
+
+Each command lives in its own module, which provides ``add_arguments(parser)``
+and ``run(args) -> int``; modules are imported only when their command runs,
+so ``--help`` stays fast and cheap commands never import torch.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = {
+    "data": ("cnnkit.data.cli", "generate the synthetic casting dataset and the example image"),
+    "verify": ("cnnkit.data.verify", "check a casting dataset folder: counts, sizes, modes, problems"),
+    "author": ("cnnkit.authoring", "convert between notebooks and the plain-text cell format"),
+    "build": ("cnnkit.build", "generate release/ with nbgrader and check it is fresh and leak-free"),
+    "grade": ("cnnkit.grading", "autograde submissions with nbgrader and print the score table"),
+    "catalogue": ("cnnkit.catalogue", "autograde the mutant/alternative catalogue of assignments"),
+    "demo": ("cnnkit.demo", "data -> release -> sample submissions -> autograde -> grades and feedback"),
+    "weights": ("cnnkit.weights", "find or install the VGG-11 ImageNet weights (offline)"),
+    "bench": ("cnnkit.bench", "benchmarks: fast NumPy convolution vs torch, feature cache"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cnnkit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    sub.required = True
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    # Parse the command name first, then let its module add its own options.
+    known, _ = parser.parse_known_args(argv[:1] or ["--help"])
+    module = importlib.import_module(known._module)
+    command_parser = argparse.ArgumentParser(
+        prog=f"python -m cnnkit {known.command}", description=COMMANDS[known.command][1]
+    )
+    module.add_arguments(command_parser)
+    args = command_parser.parse_args(argv[1:])
+    return int(module.run(args) or 0)

@@ -1,0 +1,42 @@
+"""nbgrader configuration of the CNN course (run nbgrader from this folder).
+
+The kit (`python -m cnnkit ...`) reads ASSIGNMENTS and the settings below; plain
+nbgrader commands (generate_assignment, autograde, generate_feedback, export)
+work unchanged from the repository root.
+"""
+
+c = get_config()  # noqa: F821 - injected by traitlets when nbgrader loads this file
+
+COURSE_ID = "cnn-course"
+
+# Assignment id -> notebook name (one notebook per assignment, in source/<id>/).
+ASSIGNMENTS = {
+    "01_numpy_cnn": "numpy_cnn",
+    "02_filtering_backprop": "filtering_backprop",
+    "03_pytorch_simplenet": "pytorch_simplenet",
+    "04_vgg_transfer": "vgg_transfer",
+}
+
+c.CourseDirectory.course_id = COURSE_ID
+
+# Instructor-only material next to a source notebook (mutant and alternative
+# catalogues, reference helpers) lives in source/<id>/instructor/ and never
+# reaches release/ or a student's autograded folder.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "instructor",
+    "outputs",
+]
+
+# Per-cell limit while grading. The slowest cell of any reference or loop-based
+# alternative solution takes a few seconds under NBGRADER_EXECUTION (see the
+# README's timing table), so 60 s is never approached by a correct solution but
+# stops an endless loop in reasonable time.
+c.Execute.timeout = 60
+
+# A student who deletes a test cell gets it back (with a note) instead of a
+# crash; the hidden tests always come from the gradebook.
+c.OverwriteCells.add_missing_cells = True
