@@ -122,7 +122,22 @@ def build_submissions(template: Template, entries: list[Entry]) -> list[tuple[Su
     return made
 
 
-def grade_catalogues(course: Course, assignments: list[str], workdir: Path, workers: int = 2) -> list[Graded]:
+def offline_env(course: Course) -> dict[str, str]:
+    """What graded notebooks see in the tests and the demo: cached synthetic data, no weights.
+
+    The ``ci`` profile of the synthetic casting data is generated once into
+    ``.cache/`` and reused; the VGG notebook runs its documented offline profile
+    (a randomly initialised backbone).
+    """
+    from cnnkit.data.synthetic import ensure_dataset
+
+    casting = ensure_dataset(course.root / ".cache" / "data-ci", "ci", seed=0)
+    return {"COURSE_DATA_DIR": str(casting.parent), "COURSE_VGG_WEIGHTS": "random"}
+
+
+def grade_catalogues(
+    course: Course, assignments: list[str], workdir: Path, workers: int = 2, env: dict[str, str] | None = None
+) -> list[Graded]:
     """Grade the catalogues of ``assignments`` in one pool of nbgrader runs."""
     jobs, expectations = [], []
     for assignment in assignments:
@@ -130,7 +145,7 @@ def grade_catalogues(course: Course, assignments: list[str], workdir: Path, work
         made = build_submissions(template, load_entries(course, assignment))
         jobs.append((template, [m[0] for m in made]))
         expectations.append(made)
-    outcomes = autograde_many(jobs, Path(workdir) / "grading", workers)
+    outcomes = autograde_many(jobs, Path(workdir) / "grading", workers, env=env)
     graded = []
     for assignment, made, results in zip(assignments, expectations, outcomes):
         for submission, description, lost in made:
@@ -148,7 +163,7 @@ def run(args) -> int:
     assignments = args.assignments or course.built()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cnnkit-catalogue-") as workdir:
-        graded = grade_catalogues(course, assignments, Path(workdir), args.workers)
+        graded = grade_catalogues(course, assignments, Path(workdir), args.workers, offline_env(course))
         failures = [g.mismatch() for g in graded if g.mismatch()]
         for assignment in assignments:
             rows = {g.student: g.result for g in graded if g.assignment == assignment}

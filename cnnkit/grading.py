@@ -139,11 +139,11 @@ def prepare_template(course: Course, assignment: str, workdir: Path) -> Template
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(course.root / "nbgrader_config.py", root)
     shutil.copytree(course.root / "source" / assignment, root / "source" / assignment, dirs_exist_ok=True)
-    _run_nbgrader(root, ["generate_assignment", assignment, "--force"], check=True)
+    run_nbgrader(root, ["generate_assignment", assignment, "--force"], check=True)
     return Template(course, assignment, root)
 
 
-def _run_nbgrader(root: Path, args: list[str], env=None, check=False, timeout=None):
+def run_nbgrader(root: Path, args: list[str], env=None, check=False, timeout=None):
     proc = subprocess.run(
         nbgrader_command(*args), cwd=root, env=env or nbgrader_env(),
         capture_output=True, text=True, timeout=timeout,
@@ -215,7 +215,7 @@ def _grade_shard(template: Template, root: Path, shard: list[Submission], extra_
     args = ["autograde", template.assignment, "--force"]
     if timeout:
         args.append(f"--Execute.timeout={timeout}")
-    proc = _run_nbgrader(root, args, env=nbgrader_env(extra_env), timeout=900 + 120 * len(shard))
+    proc = run_nbgrader(root, args, env=nbgrader_env(extra_env), timeout=900 + 120 * len(shard))
     seconds = (time.perf_counter() - started) / max(len(shard), 1)
     results = read_scores(root, template.course, template.assignment, [s.student for s in shard], proc.stderr)
     for result in results.values():
@@ -333,7 +333,7 @@ def grade_course(course: Course, assignment: str, timeout: int | None = None) ->
     if timeout:
         args.append(f"--Execute.timeout={timeout}")
     good = [s for s in students if s not in rejected]
-    log = _run_nbgrader(course.root, args).stderr if good else ""
+    log = run_nbgrader(course.root, args).stderr if good else ""
     results = read_scores(course.root, course, assignment, good, log) if good else {}
     if rejected:
         release = notebooks.test_points(notebooks.read(course.release_notebook(assignment)))

@@ -11,6 +11,7 @@ autograded (``grade: true`` with ``points``); *given* cells are read-only code
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,3 +132,37 @@ def stub_regions(source: str) -> list[Region]:
 
 def _strip_indent(line: str, indent: str) -> str:
     return line[len(indent):] if line.startswith(indent) else line.lstrip()
+
+
+def reference_code(cell) -> str:
+    """A solution cell with its reference solution in place of the markers."""
+    return fill_regions(cell.source, region_texts(cell.source))
+
+
+def _only_imports(source: str) -> bool:
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in body)
+
+
+def reference_namespace(path: str | Path, name: str = "reference") -> dict:
+    """Run a source notebook's definitions (no training, no plots) and return its namespace.
+
+    Executes, in order, the given (read-only) cells, the solution cells with their
+    reference solutions, and the plain code cells that only import. Benchmarks and
+    kit commands use this to call the reference solution without copying it.
+    """
+    namespace = {"__name__": name}
+    for cell in read(path).cells:
+        if cell.cell_type != "code" or is_test(cell):
+            continue
+        if is_solution(cell):
+            code = reference_code(cell)
+        elif meta(cell).get("locked") or _only_imports(cell.source):
+            code = cell.source
+        else:
+            continue
+        exec(compile(code, f"<{Path(path).name}:{grade_id(cell) or 'code'}>", "exec"), namespace)
+    return namespace

@@ -43,11 +43,6 @@ class SynthesisError(ValueError):
     """A change does not fit the notebook (unknown cell, stale edit, ...)."""
 
 
-def reference_source(source_cell) -> str:
-    """A solution cell as a student who wrote the reference would submit it."""
-    return notebooks.fill_regions(source_cell.source, notebooks.region_texts(source_cell.source))
-
-
 def apply_change(source_cell, change: Change) -> str:
     """The submitted text of one solution cell under ``change``."""
     if change.source is not None:
@@ -60,7 +55,7 @@ def apply_change(source_cell, change: Change) -> str:
             )
         codes[change.region] = change.code.strip("\n")
         return notebooks.fill_regions(source_cell.source, codes)
-    text = reference_source(source_cell)
+    text = notebooks.reference_code(source_cell)
     for old, new in change.edits:
         count = text.count(old)
         if count != 1:
@@ -99,7 +94,7 @@ def synthesise(
         if cell_id in by_cell:
             cell.source = apply_change(sources[cell_id], by_cell[cell_id])
         elif fill:
-            cell.source = reference_source(sources[cell_id])
+            cell.source = notebooks.reference_code(sources[cell_id])
     return submission
 
 

@@ -14,6 +14,7 @@ solutions are judged alike: ``rtol = 1e-4`` for float32 (and lower precision),
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import sys
 import warnings
@@ -106,8 +107,12 @@ def _public(case: dict) -> dict:
 
 @contextlib.contextmanager
 def quiet():
-    """Silence warnings from the code under test (they would print to stderr)."""
-    with warnings.catch_warnings():
+    """Keep the code under test off stderr: warnings silenced, stderr captured.
+
+    nbgrader gives 0 to a test cell that writes to stderr, so a harmless warning
+    or a tqdm progress bar inside a tested function must not reach it.
+    """
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         with np.errstate(all="ignore"):
             yield

@@ -1,0 +1,38 @@
+"""``make bench``: speed measured against a reference in the same run, never asserted.
+
+* ``conv``: assignment 2's fast NumPy convolution (forward + backward) against
+  ``torch.nn.functional.conv2d`` on the CPU, and the loop version against the fast one;
+* ``cache``: assignment 4's training epochs with and without the cached frozen backbone.
+
+Each prints ratios; the README records a run with the machine it ran on.
+"""
+from __future__ import annotations
+
+import importlib
+import platform
+import os
+
+SUITES = {"conv": "cnnkit.bench_conv", "cache": "cnnkit.bench_cache"}
+
+
+def machine() -> str:
+    """One line describing where the numbers come from."""
+    import numpy
+    import torch
+
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, NumPy {numpy.__version__}, torch {torch.__version__} "
+            f"({torch.get_num_threads()} threads)")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("suites", nargs="*", choices=list(SUITES), help="default: all")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the benchmarks run")
+
+
+def run(args) -> int:
+    print(f"machine: {machine()}")
+    for name in args.suites or list(SUITES):
+        print(f"\n== {name}")
+        importlib.import_module(SUITES[name]).main(quick=args.quick)
+    return 0
