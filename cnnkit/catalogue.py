@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cnnkit import notebooks
 from cnnkit.course import Course, load
-from cnnkit.grading import GradeResult, Submission, Template, autograde_many, format_table, prepare_template
+from cnnkit.grading import GradeResult, Job, Submission, Template, autograde_many, format_table, prepare_template
 from cnnkit.submissions import Change, synthesise_files
 
 
@@ -143,7 +143,7 @@ def grade_catalogues(
     for assignment in assignments:
         template = prepare_template(course, assignment, Path(workdir) / f"template-{assignment}")
         made = build_submissions(template, load_entries(course, assignment))
-        jobs.append((template, [m[0] for m in made]))
+        jobs.append(Job(template, [m[0] for m in made]))
         expectations.append(made)
     outcomes = autograde_many(jobs, Path(workdir) / "grading", workers, env=env)
     graded = []

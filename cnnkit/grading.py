@@ -199,12 +199,34 @@ def read_scores(root: Path, course: Course, assignment: str, students: list[str]
     return results
 
 
+def _log_records(log: str) -> list[str]:
+    """nbgrader's log split into records (a record's continuation lines are indented)."""
+    records: list[str] = []
+    for line in _strip_ansi(log).splitlines():
+        if line.startswith("[") or not records:
+            records.append(line)
+        else:
+            records[-1] += "\n" + line
+    return records
+
+
 def _error_from_log(log: str, student: str) -> str:
-    lines = _strip_ansi(log).splitlines()
-    marker = [i for i, line in enumerate(lines) if f"{student}" in line and "error" in line.lower()]
-    start = max(marker[0] - 30, 0) if marker else max(len(lines) - 30, 0)
-    interesting = [line for line in lines[start:] if not line.startswith("[AutogradeApp | INFO]")]
-    return "nbgrader could not grade this submission:\n" + "\n".join(interesting[-25:])
+    """A one-line reason from nbgrader's log for a submission it did not grade."""
+    records = _log_records(log)
+    mine = [i for i, r in enumerate(records) if f"/submitted/{student}/" in r or f"student '{student}'" in r]
+    if not mine:
+        errors = [r.split("\n")[0] for r in records if "| ERROR]" in r]
+        return "nbgrader stopped before grading this submission: " + (errors[-1] if errors else "see its log")
+    reasons = []
+    for record in records[mine[0]:mine[-1] + 1]:
+        if "| ERROR]" not in record:
+            continue
+        message = record.split("] ", 1)[-1]
+        if message.startswith("Traceback"):
+            reasons.append([line.strip() for line in message.splitlines() if line.strip()][-1])
+        elif not message.startswith(("There was an error processing", "Please see")):
+            reasons.append(message.splitlines()[0])
+    return "nbgrader could not grade this submission: " + ("; ".join(reasons) or "see its log")
 
 
 def _grade_shard(template: Template, root: Path, shard: list[Submission], extra_env, timeout) -> dict[str, GradeResult]:
@@ -223,6 +245,15 @@ def _grade_shard(template: Template, root: Path, shard: list[Submission], extra_
     return results
 
 
+@dataclass
+class Job:
+    """Submissions of one assignment to grade, with an optional per-cell timeout (s)."""
+
+    template: Template
+    submissions: list[Submission]
+    timeout: int | None = None
+
+
 def autograde(
     template: Template,
     submissions: list[Submission],
@@ -232,18 +263,17 @@ def autograde(
     env: dict[str, str] | None = None,
 ) -> dict[str, GradeResult]:
     """Grade ``submissions`` of one assignment; see :func:`autograde_many`."""
-    return autograde_many([(template, submissions)], workdir, workers, timeout, env)[0]
+    return autograde_many([Job(template, submissions, timeout)], workdir, workers, env)[0]
 
 
 def autograde_many(
-    jobs: list[tuple[Template, list[Submission]]],
+    jobs: list[Job],
     workdir: Path,
     workers: int = 2,
-    timeout: int | None = None,
     env: dict[str, str] | None = None,
     shard_size: int = 6,
 ) -> list[dict[str, GradeResult]]:
-    """Grade several assignments' submissions with ``workers`` nbgrader runs at a time.
+    """Grade several jobs with ``workers`` nbgrader runs at a time.
 
     Each job is cut into shards of at most ``shard_size`` students; every shard
     is its own course folder and gradebook, so runs never share a database.
@@ -253,32 +283,32 @@ def autograde_many(
     extra = {**(SINGLE_THREAD if workers > 1 else {}), **(env or {})}
     outcomes: list[dict[str, GradeResult]] = []
     tasks = []
-    for number, (template, submissions) in enumerate(jobs):
-        students = [s.student for s in submissions]
+    for number, job in enumerate(jobs):
+        students = [s.student for s in job.submissions]
         if len(set(students)) != len(students):
-            raise ValueError(f"student ids must be unique within {template.assignment}")
+            raise ValueError(f"student ids must be unique within a job ({job.template.assignment})")
         results, gradable = {}, []
-        for submission in submissions:
-            text = submission.notebook if isinstance(submission.notebook, str) else None
-            problem = check_submission(text) if text is not None else None
+        for submission in job.submissions:
+            text = submission.notebook
+            problem = check_submission(text if isinstance(text, str) else nbformat.writes(text))
             if problem:
-                results[submission.student] = _rejected(template, submission.student, problem)
+                results[submission.student] = _rejected(job.template, submission.student, problem)
             else:
                 gradable.append(submission)
         count = max(1, -(-len(gradable) // shard_size))
         for index in range(count):
             shard = gradable[index::count]
             if shard:
-                root = Path(workdir) / f"{number:02d}-{template.assignment}-{index}"
-                tasks.append((results, (template, root, shard, extra, timeout)))
+                root = Path(workdir) / f"{number:02d}-{job.template.assignment}-{index}"
+                tasks.append((results, (job.template, root, shard, extra, job.timeout)))
         outcomes.append(results)
     with concurrent.futures.ThreadPoolExecutor(max(1, workers)) as pool:
         futures = [(results, pool.submit(_grade_shard, *args)) for results, args in tasks]
         for results, future in futures:
             results.update(future.result())
     return [
-        {s.student: results[s.student] for s in submissions}
-        for results, (_, submissions) in zip(outcomes, jobs)
+        {s.student: results[s.student] for s in job.submissions}
+        for results, job in zip(outcomes, jobs)
     ]
 
 
@@ -312,44 +342,49 @@ def _fmt(x: float) -> str:
 # ---------------------------------------------------------------- command line
 
 
-def grade_course(course: Course, assignment: str, timeout: int | None = None) -> dict[str, GradeResult]:
-    """Autograde ``submitted/*/<assignment>`` of the real course with plain nbgrader.
+def grade_course(course: Course, assignment: str, timeout: int | None = None, students: str = "*",
+                 env: dict[str, str] | None = None, force: bool = False) -> dict[str, GradeResult]:
+    """Autograde ``submitted/<students>/<assignment>`` of the real course with plain nbgrader.
 
     Each file is checked first; broken ones are excluded from the nbgrader run
     (``--CourseDirectory.student_id_exclude``) and reported with their reason,
     so the others are graded and written to the course gradebook as usual.
     """
     name = course.notebook_name(assignment)
-    submitted = sorted((course.root / "submitted").glob(f"*/{assignment}/{name}.ipynb"))
-    students = [p.parents[1].name for p in submitted]
+    submitted = sorted((course.root / "submitted").glob(f"{students}/{assignment}/{name}.ipynb"))
+    ids = [p.parents[1].name for p in submitted]
     rejected = {}
-    for path, student in zip(submitted, students):
+    for path, student in zip(submitted, ids):
         problem = check_submission(path.read_text(errors="replace"))
         if problem:
             rejected[student] = problem
-    args = ["autograde", assignment]
+    args = ["autograde", assignment, f"--student={students}", *(["--force"] if force else [])]
     if rejected:
         args.append(f"--CourseDirectory.student_id_exclude={','.join(rejected)}")
     if timeout:
         args.append(f"--Execute.timeout={timeout}")
-    good = [s for s in students if s not in rejected]
-    log = run_nbgrader(course.root, args).stderr if good else ""
-    results = read_scores(course.root, course, assignment, good, log) if good else {}
+    good = [s for s in ids if s not in rejected]
+    results = {}
+    if good:
+        log = run_nbgrader(course.root, args, env=nbgrader_env(env)).stderr
+        results = read_scores(course.root, course, assignment, good, log)
     if rejected:
         release = notebooks.test_points(notebooks.read(course.release_notebook(assignment)))
         for student, problem in rejected.items():
             results[student] = GradeResult(student, {c: 0.0 for c in release}, release, problem)
-    return {s: results[s] for s in students}
+    return {s: results[s] for s in ids}
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("assignment", help="assignment id, e.g. 01_numpy_cnn")
     parser.add_argument("--timeout", type=int, help="per-cell timeout in seconds (default: nbgrader_config.py)")
+    parser.add_argument("--student", default="*", help="student id or glob (default: every submission)")
+    parser.add_argument("--force", action="store_true", help="grade again submissions already autograded")
 
 
 def run(args) -> int:
     course = load()
-    results = grade_course(course, args.assignment, args.timeout)
+    results = grade_course(course, args.assignment, args.timeout, args.student, force=args.force)
     if not results:
         print(f"no submissions in {course.root / 'submitted'}/*/{args.assignment}/")
         return 1
