@@ -24,7 +24,7 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cnnkit", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m cnnkit", description="The CNN course kit: data, release, grading, checks.")
     sub = parser.add_subparsers(dest="command", metavar="command")
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():
