@@ -30,16 +30,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from cnnkit.data.verify import KAGGLE_COUNTS
 from cnnkit.paths import CASTING, CLASSES, SPLITS
 
 GENERATOR_VERSION = 1
 MANIFEST = "synthetic.json"
 IMAGE_SIZE = 300
 JPEG_QUALITY = 90
-KAGGLE_COUNTS = {
-    "train": {"def_front": 3758, "ok_front": 2875},
-    "test": {"def_front": 453, "ok_front": 262},
-}
 PROFILES = {
     "ci": {split: {cls: count for cls in CLASSES} for split, count in (("train", 48), ("test", 24))},
     "full": KAGGLE_COUNTS,

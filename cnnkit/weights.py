@@ -1,0 +1,236 @@
+"""VGG-11 ImageNet weights without a network: where the kit looks, the offline profile, ``install``.
+
+``python -m cnnkit weights status`` says which weights a notebook would load;
+``python -m cnnkit weights install FILE`` checks a downloaded
+``vgg11-8a719046.pth`` (size and SHA-256 prefix) and copies it into
+torchvision's cache. Notebooks call :func:`load_vgg11`.
+
+Notes
+-----
+Where the weights come from; the first rule that applies wins:
+
+1. ``COURSE_VGG_WEIGHTS=random``: the *offline profile*, a randomly initialised
+   VGG-11 (always the same one: seed :data:`RANDOM_SEED`), announced in the
+   output. Everything runs; accuracies are those of random features.
+2. ``COURSE_VGG_WEIGHTS=<file>``: a VGG-11 state dict saved with ``torch.save``.
+3. torchvision's cache, ``$TORCH_HOME/hub/checkpoints/vgg11-8a719046.pth``
+   (``TORCH_HOME`` defaults to ``~/.cache/torch``), loaded by
+   ``vgg11(weights=VGG11_Weights.IMAGENET1K_V1)``. torchvision
+   (``torch.hub.load_state_dict_from_url``) downloads only when that file is
+   missing, and the kit calls it only when the file is there, so the download
+   path is never reached.
+4. Nothing found: while nbgrader executes the notebook (``NBGRADER_EXECUTION``
+   set) the offline profile with a printed notice, since grades must not depend
+   on pretrained values; otherwise :class:`WeightsNotFoundError`, whose message
+   says where to put the file and how a hub admin pre-loads it.
+
+torchvision names the file after the first 8 hex digits of its SHA-256
+(``8a719046``); ``install`` checks them and the size (506.84 MiB, from
+torchvision's own metadata) before copying.
+
+Building VGG-11 draws 133 million random initial weights (1–2 s). The offline
+profile draws them once per process and gives every model a copy; weights read
+from a file go straight into a model built without initialisation.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+WEIGHTS_ENV = "COURSE_VGG_WEIGHTS"
+RANDOM = "random"
+RANDOM_SEED = 0
+FILE_NAME = "vgg11-8a719046.pth"
+SHA256_PREFIX = "8a719046"
+FILE_MIB = 506.84  # VGG11_Weights.IMAGENET1K_V1.meta["_file_size"]
+SIZE_TOLERANCE_MIB = 0.01
+URL = "https://download.pytorch.org/models/vgg11-8a719046.pth"
+
+
+class WeightsNotFoundError(FileNotFoundError):
+    """No VGG-11 weights where the kit looks; the message says how to install them."""
+
+
+class WeightsRejected(ValueError):
+    """A file given to ``install`` is not torchvision's VGG-11 ImageNet weights."""
+
+
+@dataclass(frozen=True)
+class WeightsSource:
+    """Where :func:`load_vgg11` takes the weights from: ``kind`` is random, file or cache."""
+
+    kind: str
+    path: Path | None
+    note: str
+
+
+def cache_path() -> Path:
+    """``$TORCH_HOME/hub/checkpoints/vgg11-8a719046.pth``, where torchvision looks."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / FILE_NAME
+
+
+def resolve() -> WeightsSource:
+    """The weights :func:`load_vgg11` would use now (rules in the module notes)."""
+    setting = os.environ.get(WEIGHTS_ENV, "").strip()
+    if setting == RANDOM:
+        return WeightsSource(RANDOM, None, f"offline profile ({WEIGHTS_ENV}=random)")
+    if setting:
+        path = Path(setting).expanduser()
+        if not path.is_file():
+            raise WeightsNotFoundError(f"{WEIGHTS_ENV} is set to {path}, which is not a file.\n" + how_to_install())
+        return WeightsSource("file", path, f"{WEIGHTS_ENV}={path}")
+    cached = cache_path()
+    if cached.is_file():
+        return WeightsSource("cache", cached, f"torchvision cache {cached}")
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return WeightsSource(RANDOM, None, f"offline profile (no weights at {cached}; grading does not need them)")
+    raise WeightsNotFoundError("VGG-11 ImageNet weights not found.\n" + how_to_install())
+
+
+def how_to_install() -> str:
+    """Where the weights file goes and how to get it there, for error messages."""
+    cached = cache_path()
+    return (
+        "The course never downloads them. Either:\n"
+        f"  * copy {FILE_NAME} (507 MB, {URL}) to\n      {cached}\n"
+        f"    or run `python -m cnnkit weights install /path/to/{FILE_NAME}` (checks size and hash);\n"
+        "  * on a shared JupyterHub, the admin installs it once into a shared TORCH_HOME:\n"
+        f"      TORCH_HOME=/srv/torch python -m cnnkit weights install /path/to/{FILE_NAME}\n"
+        "    and sets TORCH_HOME=/srv/torch for every user;\n"
+        f"  * or set {WEIGHTS_ENV}=/path/to/a/vgg11/state_dict.pth;\n"
+        f"  * or set {WEIGHTS_ENV}=random for the offline profile: a random backbone, "
+        "everything runs, accuracy stays low."
+    )
+
+
+def load_vgg11():
+    """torchvision's VGG-11 (1000 classes) with the weights of :func:`resolve`; says which on stdout."""
+    from torchvision.models import VGG11_Weights, vgg11
+
+    source = resolve()
+    if source.kind == RANDOM:
+        print(f"VGG-11: {source.note}: randomly initialised backbone (seed {RANDOM_SEED}), "
+              "not ImageNet features; expect low accuracy.")
+        return _with_state({name: tensor.clone() for name, tensor in _random_state().items()})
+    if source.kind == "cache":
+        model = vgg11(weights=VGG11_Weights.IMAGENET1K_V1)
+    else:
+        model = _with_state(torch.load(source.path, map_location="cpu", weights_only=True), source.path)
+    print(f"VGG-11: pretrained weights from {source.note}.")
+    return model
+
+
+@functools.lru_cache(maxsize=1)
+def _random_state() -> dict:
+    """The offline profile's weights: torchvision's initialisation, seeded, drawn once per process."""
+    from torchvision.models import vgg11
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(RANDOM_SEED)
+        return vgg11().state_dict()
+
+
+def _with_state(state: dict, origin: Path | None = None):
+    """A VGG-11 that takes over the tensors of ``state`` (no time spent on a throw-away initialisation)."""
+    from torchvision.models import vgg11
+
+    with torch.device("meta"):
+        model = vgg11(init_weights=False)
+    expected, given = set(model.state_dict()), set(state)
+    if expected != given:
+        raise RuntimeError(f"{origin} is not a VGG-11 state dict: missing keys {sorted(expected - given)[:3]}, "
+                           f"unexpected keys {sorted(given - expected)[:3]}")
+    model.load_state_dict(state, assign=True)
+    return model
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def install(
+    source: str | os.PathLike,
+    destination: str | os.PathLike | None = None,
+    *,
+    sha256_prefix: str = SHA256_PREFIX,
+    size_mib: float = FILE_MIB,
+    size_tolerance_mib: float = SIZE_TOLERANCE_MIB,
+) -> Path:
+    """Copy a checked weights file to ``destination`` (default :func:`cache_path`); return it.
+
+    Raises :class:`WeightsRejected` when the size is not ``size_mib`` (within the
+    tolerance) or the SHA-256 does not start with ``sha256_prefix``. The copy goes
+    to a temporary file next to the destination first, so readers never see half a file.
+    """
+    source = Path(source)
+    if not source.is_file():
+        raise WeightsRejected(f"{source} is not a file")
+    size = source.stat().st_size
+    if abs(size / 2**20 - size_mib) > size_tolerance_mib:
+        raise WeightsRejected(
+            f"{source} has {size} bytes ({size / 2**20:.2f} MiB), expected {size_mib} MiB: "
+            "a truncated download or another file; nothing installed."
+        )
+    digest = sha256(source)
+    if not digest.startswith(sha256_prefix):
+        raise WeightsRejected(
+            f"{source}: SHA-256 starts with {digest[:len(sha256_prefix)]}, expected {sha256_prefix} "
+            "(the hash in torchvision's file name): a damaged or different file; nothing installed."
+        )
+    destination = Path(destination) if destination else cache_path()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=destination.parent, prefix=".installing-")
+    os.close(handle)
+    try:
+        shutil.copyfile(source, partial)
+        os.chmod(partial, 0o644)  # a shared TORCH_HOME is read by every user
+        os.replace(partial, destination)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    return destination
+
+
+def add_arguments(parser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="action")
+    sub.add_parser("status", help="which weights a notebook would load now (default)")
+    install_parser = sub.add_parser("install", help="check FILE and copy it to the torchvision cache")
+    install_parser.add_argument("file", help=f"the downloaded {FILE_NAME}")
+
+
+def run(args) -> int:
+    if getattr(args, "action", None) == "install":
+        try:
+            target = install(args.file)
+        except WeightsRejected as err:
+            print(f"weights install: {err}", file=sys.stderr)
+            return 1
+        print(f"installed {target} (size and SHA-256 prefix {SHA256_PREFIX} checked)")
+        return 0
+    return _status()
+
+
+def _status() -> int:
+    print(f"torchvision cache: {cache_path()} ({'present' if cache_path().is_file() else 'missing'})")
+    print(f"{WEIGHTS_ENV}: {os.environ.get(WEIGHTS_ENV) or '(not set)'}")
+    try:
+        source = resolve()
+    except WeightsNotFoundError as err:
+        print(f"notebooks would stop with:\n{err}")
+        return 1
+    what = "a randomly initialised backbone" if source.kind == RANDOM else "pretrained weights"
+    print(f"notebooks load: {what}, {source.note}")
+    return 0

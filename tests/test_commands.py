@@ -1,0 +1,32 @@
+"""The command line: every command answers --help; author round-trips through files."""
+import subprocess
+import sys
+
+import pytest
+
+from cnnkit.cli import COMMANDS
+from cnnkit.course import load
+
+
+def cnnkit(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "cnnkit", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_has_help(command):
+    result = cnnkit(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert COMMANDS[command][1] in " ".join(result.stdout.split())
+
+
+def test_unknown_command_fails_with_usage():
+    result = cnnkit("frobnicate")
+    assert result.returncode != 0 and "invalid choice" in result.stderr
+
+
+def test_author_dump_then_load_reproduces_the_notebook(tmp_path):
+    source = load().source_notebook("01_numpy_cnn")
+    text, copy = tmp_path / "nb.txt", tmp_path / "nb.ipynb"
+    assert cnnkit("author", "dump", str(source), str(text)).returncode == 0
+    assert cnnkit("author", "load", str(text), str(copy)).returncode == 0
+    assert copy.read_text() == source.read_text()
