@@ -7,9 +7,12 @@ training split). The figures are recorded in ``data/README.md``.
 
 Notes
 -----
-The CNN: three blocks of 3×3 convolution (8, 16, 32 filters), ReLU and 2×2
-max pooling, global max pooling, a linear layer to one logit; Adam, BCE.
-Global max pooling suits defects that can be anywhere on the part.
+The CNN (~65 k parameters): four blocks of 3×3 convolution (16, 32, 64, 64
+filters), batch normalisation, ReLU and 2×2 max pooling, then global max
+pooling and a linear layer to one logit; inputs standardised with the training
+mean and standard deviation; Adam (lr 1e-3), BCE. Global max pooling suits
+defects that can be anywhere on the part. Without batch normalisation and
+standardised inputs a CNN this small often stays at the majority class.
 """
 from __future__ import annotations
 
@@ -55,9 +58,9 @@ def small_cnn():
     from torch import nn
 
     blocks = []
-    for f_in, f_out in ((1, 8), (8, 16), (16, 32)):
-        blocks += [nn.Conv2d(f_in, f_out, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
-    return nn.Sequential(*blocks, nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(32, 1))
+    for f_in, f_out in ((1, 16), (16, 32), (32, 64), (64, 64)):
+        blocks += [nn.Conv2d(f_in, f_out, 3, padding=1), nn.BatchNorm2d(f_out), nn.ReLU(), nn.MaxPool2d(2)]
+    return nn.Sequential(*blocks, nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(64, 1))
 
 
 def train_and_test(train: tuple, test: tuple, epochs: int, seed: int = 0) -> float:
@@ -67,8 +70,9 @@ def train_and_test(train: tuple, test: tuple, epochs: int, seed: int = 0) -> flo
 
     torch.manual_seed(seed)
     model = small_cnn()
-    x, y = torch.from_numpy(train[0]), torch.from_numpy(train[1])
-    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    mean, std = train[0].mean(), train[0].std()
+    x, y = torch.from_numpy((train[0] - mean) / std), torch.from_numpy(train[1])
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()
     for _ in range(epochs):
         model.train()
@@ -78,7 +82,8 @@ def train_and_test(train: tuple, test: tuple, epochs: int, seed: int = 0) -> flo
             optimiser.step()
     model.eval()
     with torch.no_grad():
-        logits = torch.cat([model(chunk) for chunk in torch.from_numpy(test[0]).split(256)]).squeeze(1)
+        x_test = torch.from_numpy((test[0] - mean) / std)
+        logits = torch.cat([model(chunk) for chunk in x_test.split(256)]).squeeze(1)
     return float(((logits > 0).float() == torch.from_numpy(test[1])).float().mean())
 
 
