@@ -1,42 +1,63 @@
 """The 100×100 RGB example image of the filtering exercises.
 
-Derived from matplotlib's bundled portrait ``grace_hopper.jpg`` (512×600 RGB),
-so it is on every machine that has matplotlib and needs no download.
-
 Notes
 -----
-A square crop around the face, (x, y) = (110, 60) to (410, 360), resized to
-100×100 with Lanczos filtering; values are float64 in [0, 1].
+Source: matplotlib's bundled sample ``grace_hopper.jpg`` (512×600 RGB), so
+the image is available offline wherever matplotlib is installed. The face is
+cut out as the square ``CROP_BOX`` (left, upper, right, lower, in pixels) and
+resized to 100×100 with Lanczos filtering; pixel values are ``uint8 / 255``.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+from matplotlib import cbook
 from PIL import Image
 
-SOURCE = "grace_hopper.jpg"
-CROP_BOX = (110, 60, 410, 360)
+from cnnkit.paths import DataNotFoundError, data_dir
+
+SAMPLE = "grace_hopper.jpg"
+CROP_BOX = (112, 40, 402, 330)
 SIZE = 100
 FILE_NAME = "example_image.png"
 
 
-def _derive() -> Image.Image:
-    from matplotlib import cbook
+def _example_pixels() -> np.ndarray:
+    """The example image as uint8 (100, 100, 3), derived from the matplotlib sample."""
+    with Image.open(cbook.get_sample_data(SAMPLE, asfileobj=False)) as photo:
+        face = photo.convert("RGB").crop(CROP_BOX).resize((SIZE, SIZE), Image.LANCZOS)
+    return np.asarray(face)
 
-    with cbook.get_sample_data(SOURCE) as handle:
-        photo = Image.open(handle).convert("RGB")
-        return photo.crop(CROP_BOX).resize((SIZE, SIZE), Image.LANCZOS)
+
+def _stored_png() -> Path | None:
+    try:
+        path = data_dir() / FILE_NAME
+    except DataNotFoundError:
+        return None
+    return path if path.is_file() else None
 
 
 def load_example_image() -> np.ndarray:
-    """The example image: (100, 100, 3) float64 in [0, 1]."""
-    return np.asarray(_derive(), dtype=np.float64) / 255.0
+    """The example image, float64 (100, 100, 3) in [0, 1].
+
+    Read from ``<data_dir>/example_image.png`` when it exists (written by
+    ``python -m cnnkit data``), otherwise derived from the matplotlib sample;
+    both give the same array.
+    """
+    png = _stored_png()
+    if png is None:
+        pixels = _example_pixels()
+    else:
+        with Image.open(png) as image:
+            pixels = np.asarray(image.convert("RGB"))
+    return pixels.astype(np.float64) / 255.0
 
 
-def save_example_image(path: str | Path) -> Path:
-    """Write the example image as a lossless PNG (for looking at it)."""
+def save_example_image(path: str | os.PathLike) -> Path:
+    """Write the example image as a (lossless) PNG at ``path`` and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _derive().save(path, "PNG")
+    Image.fromarray(_example_pixels()).save(path, "PNG")
     return path
