@@ -212,3 +212,79 @@ def python_lines(call: Callable[[], object], namespace: dict) -> int:
     finally:
         sys.settrace(previous)
     return count
+
+
+# ---------------------------------------------------------------- gradients
+#
+# The notebooks' students write their own finite differences and relative
+# error; the hidden tests use these independent versions instead.
+
+GRADIENT_THRESHOLD = {"double": 1e-6, "single": 1e-4}
+
+
+def centred_differences(f: Callable[[np.ndarray], np.ndarray], x, upstream, h: float = 1e-6) -> np.ndarray:
+    """d/dx of sum(upstream * f(x)) by centred differences, in float64; ``x`` is not modified.
+
+    Costs two calls of ``f`` per element of ``x``: keep ``x`` small.
+    """
+    point = np.array(x, dtype=np.float64)
+    upstream = np.asarray(upstream, dtype=np.float64)
+    gradient = np.zeros_like(point)
+    for index in np.ndindex(point.shape):
+        original = point[index]
+        point[index] = original + h
+        plus = np.sum(upstream * f(point.copy()))
+        point[index] = original - h
+        minus = np.sum(upstream * f(point.copy()))
+        point[index] = original
+        gradient[index] = (plus - minus) / (2 * h)
+    return gradient
+
+
+def relative_difference(actual, expected) -> float:
+    """||actual - expected|| / (||actual|| + ||expected||) (Frobenius norms); 0 when both are 0."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = np.linalg.norm(actual) + np.linalg.norm(expected)
+    return 0.0 if scale == 0 else float(np.linalg.norm(actual - expected) / scale)
+
+
+def gradient_threshold(actual: np.ndarray) -> float:
+    """Largest accepted relative difference for a gradient of this dtype (see check_gradient)."""
+    double = np.issubdtype(actual.dtype, np.floating) and np.finfo(actual.dtype).bits >= 64
+    return GRADIENT_THRESHOLD["double" if double else "single"]
+
+
+def check_gradient(actual, expected, what: str, threshold: float | None = None) -> None:
+    """Same shape, finite, and relative difference at most ``threshold`` (default: by dtype).
+
+    Notes
+    -----
+    ``GRADIENT_THRESHOLD``: 1e-6 for float64 results, 1e-4 for float32. Measured
+    on assignment 2: centred differences (h = 1e-6) agree with correct float64
+    gradients to at most 4e-10 and with float32 ones to at most 2e-8; the
+    mistakes its catalogue models (unflipped kernel, missing dilation, a second
+    division by the batch size, ...) are off by 0.3 or more.
+    """
+    expected = np.asarray(expected)
+    check_shape(actual, expected.shape, what)
+    if not np.all(np.isfinite(actual)):
+        raise AssertionError(f"{what}: result contains NaN or inf")
+    limit = gradient_threshold(actual) if threshold is None else threshold
+    error = relative_difference(actual, expected)
+    if error > limit:
+        raise AssertionError(f"{what}: relative error {error:.2g} against the expected gradient "
+                             f"(accepted up to {limit:g})")
+
+
+def untied(rng: np.random.Generator, shape: tuple, spread: float = 4.0) -> np.ndarray:
+    """Random values, pairwise at least ``spread / size`` apart: no ties, e.g. for max pooling."""
+    size = int(np.prod(shape))
+    values = (rng.permutation(size) + 0.5) / size - 0.5
+    return spread * values.reshape(shape)
+
+
+def away_from_zero(rng: np.random.Generator, shape: tuple, margin: float = 0.05) -> np.ndarray:
+    """Normal random values with |x| >= margin: safe for ReLU and its derivative."""
+    x = rng.normal(size=shape)
+    return np.where(x >= 0, x + margin, x - margin)
