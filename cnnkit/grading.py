@@ -317,22 +317,40 @@ def _rejected(template: Template, student: str, problem: str) -> GradeResult:
     return GradeResult(student, {c: 0.0 for c in cells}, cells, problem)
 
 
-def format_table(results: dict[str, GradeResult], cells: list[str] | None = None) -> str:
-    """A score table: one row per student, one column per test cell, totals last."""
+def format_table(results: dict[str, GradeResult], cells: list[str] | None = None, wide_limit: int = 10) -> str:
+    """The score table: one row per test cell and a column per student.
+
+    With more than ``wide_limit`` students (a real course) a row per student
+    instead, with the total and the cells that lost points.
+    """
     if not results:
         return "(no submissions)"
     first = next(iter(results.values()))
     cells = cells or list(first.max_scores)
+    if len(results) > wide_limit:
+        return _student_rows(results, cells)
+    names = list(results)
+    width = max(len(c) for c in [*cells, "total"])
+    columns = [max(len(n), 6) for n in names]
+    lines = [f"{'test cell':<{width}}  {'max':>4}  " + "  ".join(f"{n:>{w}}" for n, w in zip(names, columns))]
+    lines.append("-" * len(lines[0]))
+    for cell in cells:
+        scores = "  ".join(f"{_fmt(results[n].scores.get(cell, 0)):>{w}}" for n, w in zip(names, columns))
+        lines.append(f"{cell:<{width}}  {_fmt(first.max_scores[cell]):>4}  {scores}")
+    lines.append("-" * len(lines[0]))
+    totals = "  ".join(f"{_fmt(results[n].total):>{w}}" for n, w in zip(names, columns))
+    lines.append(f"{'total':<{width}}  {_fmt(first.max_total):>4}  {totals}")
+    lines += [f"{n}: ERROR {results[n].error.splitlines()[0]}" for n in names if results[n].error]
+    return "\n".join(lines)
+
+
+def _student_rows(results: dict[str, GradeResult], cells: list[str]) -> str:
     width = max(len(s) for s in [*results, "student"])
-    head = f"{'student':<{width}} | " + " ".join(f"{c:>{max(len(c), 5)}}" for c in cells) + " |  total"
-    rows = [head, "-" * len(head)]
+    lines = [f"{'student':<{width}}  total  lost points in"]
     for student, r in results.items():
-        row = " ".join(f"{_fmt(r.scores.get(c, 0)):>{max(len(c), 5)}}" for c in cells)
-        note = f"  ERROR: {r.error.splitlines()[0]}" if r.error else ""
-        rows.append(f"{student:<{width}} | {row} | {_fmt(r.total):>3}/{_fmt(r.max_total)}{note}")
-    maxima = " ".join(f"{_fmt(first.max_scores[c]):>{max(len(c), 5)}}" for c in cells)
-    rows.append(f"{'(max)':<{width}} | {maxima} | {_fmt(first.max_total):>6}")
-    return "\n".join(rows)
+        detail = f"ERROR {r.error.splitlines()[0]}" if r.error else ", ".join(c for c in cells if c in r.lost())
+        lines.append(f"{student:<{width}}  {_fmt(r.total):>5}  {detail or '-'}")
+    return "\n".join(lines)
 
 
 def _fmt(x: float) -> str:

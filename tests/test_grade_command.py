@@ -30,7 +30,10 @@ def test_grade_course_grades_good_submissions_and_reports_broken_ones(templates,
     assert "not valid JSON" in results["bob"].error and results["bob"].total == 0
     assert "schema" in results["carol"].error and results["carol"].total == 0
     table = format_table(results)
-    assert "29/29" in table and "ERROR: not a notebook" in table
+    assert table.splitlines()[0].split()[-3:] == ["alice", "bob", "carol"]
+    assert "bob: ERROR not a notebook" in table and "carol: ERROR nbgrader metadata schema" in table
+    total = next(line for line in table.splitlines() if line.startswith("total")).split()
+    assert total[1:] == ["29", "29", "0", "0"]
 
 
 def test_check_submission_accepts_a_release_notebook(templates):
