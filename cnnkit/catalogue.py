@@ -92,6 +92,7 @@ class Graded:
     description: str
     expected_lost: frozenset[str]
     result: GradeResult
+    members: tuple[str, ...] = ()  # the entries graded together in this submission
 
     def mismatch(self) -> str | None:
         """Why the result differs from the expectation, with the cells' output."""
@@ -108,17 +109,53 @@ class Graded:
         return "\n".join(lines)
 
 
-def build_submissions(template: Template, entries: list[Entry]) -> list[tuple[Submission, str, frozenset[str]]]:
-    """Reference, blank and every entry as (submission, description, expected lost cells)."""
+def bundle_alternatives(entries: list[Entry]) -> list[list[Entry]]:
+    """Alternatives grouped so that no two in a group change the same cell (greedy, in order).
+
+    Every alternative must score full marks and the test cells of one function do
+    not depend on the others (correct versions are patched in), so alternatives of
+    different cells can share a submission: any wrong one still shows as a lost cell.
+    Mutants are always graded alone: only then does "loses exactly these cells" prove
+    that a mistake costs points nowhere else.
+    """
+    groups: list[tuple[set[str], list[Entry]]] = []
+    for entry in (e for e in entries if e.kind == "alternative"):
+        cells = {c.cell for c in entry.changes}
+        group = next((g for g in groups if not g[0] & cells), None)
+        if group is None:
+            groups.append((set(), []))
+            group = groups[-1]
+        group[0].update(cells)
+        group[1].append(entry)
+    return [members for _, members in groups]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A submission to grade and what it must score."""
+
+    submission: Submission
+    description: str
+    expected_lost: frozenset[str]
+    members: tuple[str, ...] = ()
+
+
+def build_submissions(template: Template, entries: list[Entry]) -> list[Planned]:
+    """Reference, blank, each mutant, and the alternatives in bundles (:func:`bundle_alternatives`)."""
     release, source = template.release_notebook, template.source_notebook
     all_tests = frozenset(notebooks.test_points(notebooks.read(release)))
     made = [
-        (Submission("reference", synthesise_files(release, source)), "reference solution", frozenset()),
-        (Submission("blank", synthesise_files(release, source, fill=False)), "release notebook as-is", all_tests),
+        Planned(Submission("reference", synthesise_files(release, source)), "reference solution", frozenset()),
+        Planned(Submission("blank", synthesise_files(release, source, fill=False)), "release notebook as-is", all_tests),
     ]
-    for entry in entries:
+    for entry in (e for e in entries if e.kind == "mutant"):
         notebook = synthesise_files(release, source, entry.changes)
-        made.append((Submission(entry.student, notebook), entry.description, entry.loses))
+        made.append(Planned(Submission(entry.student, notebook), entry.description, entry.loses, (entry.student,)))
+    for number, group in enumerate(bundle_alternatives(entries), start=1):
+        notebook = synthesise_files(release, source, [c for e in group for c in e.changes])
+        description = "; ".join(f"{e.name}: {e.description}" for e in group)
+        made.append(Planned(Submission(f"alternatives-{number}", notebook), description, frozenset(),
+                            tuple(e.student for e in group)))
     return made
 
 
@@ -143,13 +180,14 @@ def grade_catalogues(
     for assignment in assignments:
         template = prepare_template(course, assignment, Path(workdir) / f"template-{assignment}")
         made = build_submissions(template, load_entries(course, assignment))
-        jobs.append(Job(template, [m[0] for m in made]))
+        jobs.append(Job(template, [m.submission for m in made]))
         expectations.append(made)
     outcomes = autograde_many(jobs, Path(workdir) / "grading", workers, env=env)
     graded = []
     for assignment, made, results in zip(assignments, expectations, outcomes):
-        for submission, description, lost in made:
-            graded.append(Graded(assignment, submission.student, description, lost, results[submission.student]))
+        for plan in made:
+            graded.append(Graded(assignment, plan.submission.student, plan.description, plan.expected_lost,
+                                 results[plan.submission.student], plan.members))
     return graded
 
 

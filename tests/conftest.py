@@ -74,16 +74,18 @@ class GradingRun:
     broken: dict[str, GradeResult]  # robustness case student (and "reference") -> result
 
     def graded(self, assignment: str, student: str) -> catalogue.Graded:
-        return next(g for g in self.catalogue if g.assignment == assignment and g.student == student)
+        """The graded submission of a student id or of a catalogue entry (alternatives share one)."""
+        return next(g for g in self.catalogue
+                    if g.assignment == assignment and (g.student == student or student in g.members))
 
 
 @pytest.fixture(scope="session")
 def grading_run(course, templates, offline_env, workdir) -> GradingRun:
     assignments = sorted(templates, key=lambda a: ORDER.index(a) if a in ORDER else len(ORDER))
     made = {a: catalogue.build_submissions(templates[a], catalogue.load_entries(course, a)) for a in assignments}
-    jobs = [Job(templates[a], [m[0] for m in made[a]]) for a in assignments]
+    jobs = [Job(templates[a], [m.submission for m in made[a]]) for a in assignments]
     broken_template = templates[robustness.ASSIGNMENT]
-    reference = catalogue.build_submissions(broken_template, [])[0][0]
+    reference = catalogue.build_submissions(broken_template, [])[0].submission
     for timeout in sorted({c.timeout or 0 for c in robustness.CASES}):
         cases = [c for c in robustness.CASES if (c.timeout or 0) == timeout]
         extra = [reference] if timeout == 0 else []
@@ -91,9 +93,10 @@ def grading_run(course, templates, offline_env, workdir) -> GradingRun:
                         timeout or None))
     outcomes = autograde_many(jobs, workdir / "grading", WORKERS, env=offline_env)
     graded = [
-        catalogue.Graded(a, sub.student, description, lost, outcomes[i][sub.student])
+        catalogue.Graded(a, plan.submission.student, plan.description, plan.expected_lost,
+                         outcomes[i][plan.submission.student], plan.members)
         for i, a in enumerate(assignments)
-        for sub, description, lost in made[a]
+        for plan in made[a]
     ]
     broken_results = {k: v for outcome in outcomes[len(assignments):] for k, v in outcome.items()}
     return GradingRun(graded, broken_results)
