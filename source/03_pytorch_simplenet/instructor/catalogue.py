@@ -1,0 +1,292 @@
+"""Mutants and alternatives of assignment 3 (instructor-only; never released).
+
+Each mutant is a mistake students really make; ``loses`` lists exactly the test
+cells that must catch it. The tests of ``train`` run a known-good tiny model on
+tiny tensor datasets with a correct ``evaluate_accuracy`` patched in, so a
+mistake costs points only where the faulty function or class is tested.
+Alternatives write every graded item differently, within what the text allows.
+"""
+from cnnkit.catalogue import alternative, mutant
+from cnnkit.submissions import Change
+
+RESIZE = "        v2.Resize((image_size, image_size)),\n"
+ROWS = "indices = [i for i, target in enumerate(dataset.targets) if target == label][:n_per_class]"
+FORWARD = "return self.sigmoid(self.output(self.relu(self.hidden(features))))"
+PREDICTED = "predicted = (model(images) > 0.5).long().squeeze(1)"
+LOSS_SUM = "loss_sum += loss.item() * len(labels)"
+
+MUTANTS = [
+    # casting_datasets
+    mutant("datasets_normalised", "normalises the images to [-1, 1] with mean 0.5 and std 0.5",
+           cell="datasets", edits=[("v2.ToDtype(torch.float32, scale=True),\n",
+                                    "v2.ToDtype(torch.float32, scale=True),\n        v2.Normalize([0.5] * 3, [0.5] * 3),\n")],
+           loses={"datasets_visible", "datasets_hidden"}),
+    mutant("datasets_splits_swapped", "trains on the test folder and validates on the train folder",
+           cell="datasets", edits=[('root / "train", transform', 'root / "test", transform'),
+                                   ('root / "test", transform=to_tensor))', 'root / "train", transform=to_tensor))')],
+           loses={"datasets_hidden"}),
+    mutant("datasets_centre_crop", "crops the centre 224 x 224 instead of resizing the whole photo",
+           cell="datasets", edits=[(RESIZE, "        v2.CenterCrop(image_size),\n")],
+           loses={"datasets_hidden"}),
+    # plot_samples
+    mutant("samples_rows_not_by_class", "shows the first images of the dataset in every row, titled with the row's class",
+           cell="plot_samples", edits=[(ROWS, "indices = range(n_per_class)")],
+           loses={"plot_samples_hidden"}),
+    # SimpLeNet
+    mutant("simplenet_no_sigmoid", "forgets the final sigmoid",
+           cell="simplenet", edits=[(FORWARD, "return self.output(self.relu(self.hidden(features)))")],
+           loses={"simplenet_hidden"}),
+    mutant("simplenet_sigmoid_twice", "applies the sigmoid twice (in forward and again on the result)",
+           cell="simplenet", edits=[(FORWARD, "return self.sigmoid(self.sigmoid(self.output(self.relu(self.hidden(features)))))")],
+           loses={"simplenet_hidden"}),
+    mutant("simplenet_flatten_size_wrong", "sizes the first linear layer for 6 x 28 x 28 (pooling output miscounted)",
+           cell="simplenet", edits=[("nn.Linear(6 * 27 * 27, 10)", "nn.Linear(6 * 28 * 28, 10)")],
+           loses={"simplenet_visible", "simplenet_hidden"}),
+    mutant("simplenet_stride_1", "convolves with stride 1 instead of 4 (first linear layer resized to match)",
+           cell="simplenet", edits=[("stride=4, padding=1)", "stride=1, padding=1)"),
+                                    ("nn.Linear(6 * 27 * 27, 10)", "nn.Linear(6 * 111 * 111, 10)")],
+           loses={"simplenet_hidden"}),
+    # evaluate_accuracy
+    mutant("accuracy_without_eval", "leaves the model in training mode while evaluating",
+           cell="evaluate_accuracy", edits=[("    model.eval()\n", "")],
+           loses={"evaluate_accuracy_visible", "evaluate_accuracy_hidden"}),
+    mutant("accuracy_mean_of_batches", "averages the accuracies of the batches (the last batch is smaller)",
+           cell="evaluate_accuracy", code="""\
+model.eval()
+accuracies = []
+with torch.no_grad():
+    for images, labels in DataLoader(dataset, batch_size=batch_size):
+        predicted = (model(images) > 0.5).long().squeeze(1)
+        accuracies.append((predicted == labels).float().mean().item())
+return sum(accuracies) / len(accuracies)""",
+           loses={"evaluate_accuracy_hidden"}),
+    # train
+    mutant("train_no_shuffle", "reads the training images in the same order every epoch",
+           cell="train", edits=[("shuffle=True", "shuffle=False")],
+           loses={"train_hidden"}),
+    mutant("train_validation_in_train_mode", "computes the validation loss without model.eval()",
+           cell="train", edits=[("    model.eval()\n    summed", "    summed")],
+           loses={"train_hidden"}),
+    mutant("train_validation_with_gradients", "computes the validation loss with gradients on (no torch.no_grad())",
+           cell="train", edits=[("    with torch.no_grad():\n        for images, labels in DataLoader(dataset, batch_size=batch_size):\n"
+                                 "            total += summed",
+                                 "    if True:\n        for images, labels in DataLoader(dataset, batch_size=batch_size):\n"
+                                 "            total += summed")],
+           loses={"train_hidden"}),
+    mutant("train_no_zero_grad", "never resets the gradients (optimizer.zero_grad() missing)",
+           cell="train", edits=[("            optimizer.zero_grad()\n", "")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_model_train_once", "calls model.train() once before the loop, so epochs after the first train in eval mode",
+           cell="train", edits=[("    for epoch in range(epochs):\n        model.train()\n", "    model.train()\n    for epoch in range(epochs):\n")],
+           loses={"train_hidden"}),
+    mutant("train_bce_with_logits", "uses BCEWithLogitsLoss on outputs that already went through the sigmoid",
+           cell="train", edits=[("loss_fn = nn.BCELoss()", "loss_fn = nn.BCEWithLogitsLoss()")],
+           loses={"train_hidden"}),
+    mutant("train_last_batch_loss", "records the loss of the last batch as the epoch's training loss",
+           cell="train", edits=[(LOSS_SUM, "loss_sum = loss.item() * len(train_ds)")],
+           loses={"train_hidden"}),
+    # ImprovedNet
+    mutant("improved_two_neurons_softmax", "ends in a linear layer with two neurons and keeps softmax's 'ok' column",
+           cell="improved", edits=[("self.head = nn.Linear(64, 1)", "self.head = nn.Linear(64, 2)"),
+                                   ("return torch.sigmoid(self.head(strongest))",
+                                    "return torch.softmax(self.head(strongest), dim=1)[:, 1:]")],
+           loses={"improved_hidden"}),
+    mutant("improved_too_many_parameters", "flattens the 64 x 14 x 14 feature maps into a 64-neuron layer (800 000 parameters)",
+           cell="improved", edits=[("self.head = nn.Linear(64, 1)",
+                                    "self.head = nn.Sequential(nn.Flatten(), nn.Linear(64 * 14 * 14, 64), nn.ReLU(), nn.Linear(64, 1))"),
+                                   ("strongest = self.features(x).amax(dim=(2, 3))", "strongest = self.features(x)")],
+           loses={"improved_visible", "improved_hidden"}),
+    # Conv2dUnfold
+    mutant("unfold_weight_grad_transposed", "computes the weight gradient as cols @ G^T (transposed) and reshapes it",
+           cell="conv2d_unfold", edits=[("(upstream @ cols.transpose(1, 2)).sum(dim=0)", "(cols @ upstream.transpose(1, 2)).sum(dim=0)")],
+           loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
+    mutant("unfold_fold_without_padding", "folds the gradient back without the padding",
+           cell="conv2d_unfold", edits=[("padding=ctx.padding, stride=ctx.stride)", "padding=0, stride=ctx.stride)")],
+           loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
+    mutant("unfold_weight_grad_first_image", "takes the weight gradient of the first image only, not the sum over the batch",
+           cell="conv2d_unfold", edits=[("(upstream @ cols.transpose(1, 2)).sum(dim=0)", "(upstream @ cols.transpose(1, 2))[0]")],
+           loses={"conv2d_unfold_hidden"}),
+    # GlobalPoolNet
+    mutant("global_pool_fixed_window", "pools with a fixed 28 x 28 window, global only for 224 x 224 images",
+           cell="global_pool", edits=[("self.features(x).amax(dim=(2, 3))", "F.max_pool2d(self.features(x), 28).flatten(1)")],
+           loses={"global_pool_visible", "global_pool_hidden"}),
+]
+
+ALTERNATIVES = [
+    alternative("sequential_and_flatten_modules",
+                "v1 transforms; SimpLeNet and GlobalPoolNet as one nn.Sequential with average pooling; "
+                "accuracy from concatenated predictions under inference_mode",
+                changes=[
+                    Change("datasets", code="""\
+from torchvision import transforms
+
+to_tensor = transforms.Compose([transforms.Resize((image_size, image_size)), transforms.ToTensor()])
+train_ds = datasets.ImageFolder(str(casting_dir() / "train"), to_tensor)
+val_ds = datasets.ImageFolder(str(casting_dir() / "test"), to_tensor)
+return train_ds, val_ds"""),
+                    Change("simplenet", source="""\
+class SimpLeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Conv2d(in_channels=3, out_channels=6, kernel_size=(3, 3), stride=(4, 4), padding=(1, 1)),
+            nn.MaxPool2d(kernel_size=(4, 4), stride=(2, 2)),
+            nn.Flatten(start_dim=1),
+            nn.Linear(in_features=4374, out_features=10),
+            nn.ReLU(),
+            nn.Linear(in_features=10, out_features=1),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        return self.layers(x)"""),
+                    Change("evaluate_accuracy", code="""\
+model.eval()
+predictions, targets = [], []
+with torch.inference_mode():
+    for images, labels in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        predictions.append(model(images).flatten() > 0.5)
+        targets.append(labels.bool())
+return float((torch.cat(predictions) == torch.cat(targets)).float().mean())"""),
+                    Change("global_pool", source="""\
+class GlobalPoolNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(3, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Linear(16, 1), nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        return self.net(x)"""),
+                ]),
+    alternative("functional_forward_and_random_samples",
+                "SimpLeNet's forward with F.max_pool2d, torch.flatten, F.relu, torch.sigmoid; Grayscale(3) "
+                "transforms; plot_samples shows random images in grey with plt.subplot",
+                changes=[
+                    Change("datasets", code="""\
+from torchvision import transforms
+
+steps = transforms.Compose([transforms.Grayscale(num_output_channels=3), transforms.Resize(image_size),
+                            transforms.ToTensor()])
+folder = casting_dir()
+return datasets.ImageFolder(folder / "train", transform=steps), datasets.ImageFolder(folder / "test", transform=steps)"""),
+                    Change("plot_samples", code="""\
+generator = torch.Generator().manual_seed(1)
+fig = plt.figure(figsize=(12, 5))
+targets = torch.tensor(dataset.targets)
+for row, name in enumerate(dataset.classes):
+    members = torch.nonzero(targets == row).flatten()
+    chosen = members[torch.randperm(len(members), generator=generator)[:n_per_class]]
+    for column, index in enumerate(chosen.tolist()):
+        plt.subplot(len(dataset.classes), n_per_class, row * n_per_class + column + 1)
+        image, label = dataset[index]
+        plt.imshow(image[0].numpy(), cmap="gray", vmin=0, vmax=1)
+        plt.title(dataset.classes[label])
+        plt.xticks([])
+        plt.yticks([])
+plt.savefig(str(outputs_dir() / "samples.png"))
+return fig"""),
+                    Change("simplenet", source="""\
+class SimpLeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 3, 4, 1)
+        self.fc1 = nn.Linear(4374, 10)
+        self.fc2 = nn.Linear(10, 1)
+
+    def forward(self, x):
+        x = F.max_pool2d(self.conv1(x), kernel_size=4, stride=2)
+        x = torch.flatten(x, 1)
+        return torch.sigmoid(self.fc2(F.relu(self.fc1(x))))"""),
+                ]),
+    alternative("summed_loss_single_pass_validation",
+                "optimises the summed BCE, reports it per image, validates loss and accuracy in one pass "
+                "in its own loop, zero_grad after the forward pass, prints the count with separators",
+                changes=[
+                    Change("train", source="""\
+from tqdm.auto import tqdm as progress
+
+
+def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, seed=None):
+    if seed is not None:
+        torch.manual_seed(seed)
+    count = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    print(f"Trainable parameters: {count:,}")
+    optimizer = torch.optim.Adam(params=model.parameters(), lr=learning_rate)
+    criterion = nn.BCELoss(reduction="sum")
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for epoch in range(epochs):
+        model.train(True)
+        seen, summed = 0, 0.0
+        for x, y in progress(DataLoader(train_ds, batch_size, shuffle=True), leave=False):
+            target = y.to(torch.float32).view(-1, 1)
+            output = model(x)
+            optimizer.zero_grad(set_to_none=False)
+            loss = criterion(output, target)
+            loss.backward()
+            optimizer.step()
+            seen += len(y)
+            summed += float(loss)
+        history["train_loss"].append(summed / seen)
+        model.train(False)
+        with torch.no_grad():
+            losses, correct = 0.0, 0
+            for x, y in DataLoader(val_ds, batch_size=256):
+                output = model(x)
+                losses += float(criterion(output, y.float().view(-1, 1)))
+                correct += int(((output.view(-1) > 0.5) == y.bool()).sum())
+        history["val_loss"].append(losses / len(val_ds))
+        history["val_accuracy"].append(correct / len(val_ds))
+    plot_history(history, name=model.__class__.__name__)
+    return history"""),
+                ]),
+    alternative("improved_flatten_dropout_head",
+                "ImprovedNet without batch norm: strided convolutions, flattening, dropout, two linear layers",
+                cell="improved", source="""\
+class ImprovedNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(3, 8, 5, stride=2, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Dropout(0.3), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 1), nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        return self.classifier(self.conv(x))"""),
+    alternative("unfold_einsum_recomputed",
+                "Conv2dUnfold with einsum, saving the input and unfolding it again in backward",
+                cell="conv2d_unfold", source="""\
+class Conv2dUnfold(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, weight, stride=1, padding=0):
+        ctx.save_for_backward(x, weight)
+        ctx.stride, ctx.padding = stride, padding
+        K = weight.shape[2]
+        h_out = (x.shape[2] + 2 * padding - K) // stride + 1
+        w_out = (x.shape[3] + 2 * padding - K) // stride + 1
+        cols = F.unfold(x, (K, K), dilation=1, padding=padding, stride=stride)
+        out = torch.einsum("ok,bkl->bol", weight.flatten(1), cols)
+        return out.view(x.shape[0], weight.shape[0], h_out, w_out)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, weight = ctx.saved_tensors
+        K = weight.shape[2]
+        cols = F.unfold(x, (K, K), padding=ctx.padding, stride=ctx.stride)
+        g = grad_output.flatten(2)
+        grad_x = grad_weight = None
+        if ctx.needs_input_grad[0]:
+            grad_cols = torch.einsum("ok,bol->bkl", weight.flatten(1), g)
+            grad_x = F.fold(grad_cols, x.shape[2:], (K, K), padding=ctx.padding, stride=ctx.stride)
+        if ctx.needs_input_grad[1]:
+            grad_weight = torch.einsum("bol,bkl->ok", g, cols).view_as(weight)
+        return grad_x, grad_weight, None, None"""),
+]
