@@ -9,8 +9,9 @@ Each prints ratios; the README records a run with the machine it ran on.
 from __future__ import annotations
 
 import importlib
-import platform
 import os
+import platform
+import sys
 
 SUITES = {"conv": "cnnkit.bench_conv", "cache": "cnnkit.bench_cache"}
 
@@ -26,11 +27,15 @@ def machine() -> str:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("suites", nargs="*", choices=list(SUITES), help="default: all")
+    parser.add_argument("suites", nargs="*", metavar="suite", help=f"any of {', '.join(SUITES)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the benchmarks run")
 
 
 def run(args) -> int:
+    unknown = [name for name in args.suites if name not in SUITES]
+    if unknown:
+        print(f"unknown suite(s) {', '.join(unknown)}: choose from {', '.join(SUITES)}", file=sys.stderr)
+        return 2
     print(f"machine: {machine()}")
     for name in args.suites or list(SUITES):
         print(f"\n== {name}")

@@ -24,6 +24,18 @@ def test_unknown_command_fails_with_usage():
     assert result.returncode != 0 and "invalid choice" in result.stderr
 
 
+def test_bench_runs_every_suite_by_default():
+    result = cnnkit("bench", "--quick")
+    assert result.returncode == 0, result.stderr
+    assert "== conv" in result.stdout and "== cache" in result.stdout
+    assert "ratio" in result.stdout and "speed-up of epochs 2..:" in result.stdout
+
+
+def test_bench_rejects_an_unknown_suite():
+    result = cnnkit("bench", "nope")
+    assert result.returncode == 2 and "unknown suite(s) nope" in result.stderr
+
+
 def test_author_dump_then_load_reproduces_the_notebook(tmp_path):
     source = load().source_notebook("01_numpy_cnn")
     text, copy = tmp_path / "nb.txt", tmp_path / "nb.ipynb"
