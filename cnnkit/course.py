@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from traitlets.config import Config
@@ -17,6 +17,12 @@ class Course:
     course_id: str
     assignments: dict[str, str]  # assignment id -> notebook name
     config: Config
+    grading: dict = field(default_factory=dict)  # GRADING in nbgrader_config.py: sandbox limits
+
+    @property
+    def cell_timeout(self) -> int:
+        """nbgrader's per-cell timeout (``c.Execute.timeout``), in seconds."""
+        return int(self.config.Execute.get("timeout", 60))
 
     def notebook_name(self, assignment: str) -> str:
         if assignment not in self.assignments:
@@ -44,7 +50,8 @@ def load(root: str | os.PathLike | None = None) -> Course:
     config = Config()
     namespace = {"get_config": lambda: config, "__file__": str(root / "nbgrader_config.py")}
     exec(compile((root / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)
-    return Course(root, namespace["COURSE_ID"], dict(namespace["ASSIGNMENTS"]), config)
+    return Course(root, namespace["COURSE_ID"], dict(namespace["ASSIGNMENTS"]), config,
+                  dict(namespace.get("GRADING", {})))
 
 
 def nbgrader_env(extra: dict[str, str] | None = None) -> dict[str, str]:
