@@ -3,10 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime-installed
+RUNTIME_FILES := runtime/pyproject.toml $(wildcard runtime/cnncourse/*.py)
 
 .PHONY: test demo bench data release catalogue venv clean
 
-venv: $(STAMP)
+venv: $(STAMP) $(RUNTIME)
 
 # pip takes torch==2.14.1 / torchvision==0.29.1 from the machine's wheel cache;
 # every other pin comes from pyproject.toml.
@@ -16,22 +18,29 @@ $(STAMP): pyproject.toml
 	$(VPY) -m pip install --quiet --disable-pip-version-check -e .
 	@touch $(STAMP)
 
-test: $(STAMP)
+# The student runtime is installed as a regular package (never editable): graded
+# notebooks import it inside the sandbox, where the repository is not visible.
+$(RUNTIME): $(STAMP) $(RUNTIME_FILES)
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./runtime
+	@rm -rf runtime/build runtime/*.egg-info
+	@touch $(RUNTIME)
+
+test: venv
 	$(VPY) -m pytest
 
-demo: $(STAMP)
+demo: venv
 	$(VPY) -m cnnkit demo
 
-bench: $(STAMP)
+bench: venv
 	$(VPY) -m cnnkit bench
 
-data: $(STAMP)
+data: venv
 	$(VPY) -m cnnkit data --profile ci
 
-release: $(STAMP)
+release: venv
 	$(VPY) -m cnnkit build
 
-catalogue: $(STAMP)
+catalogue: venv
 	$(VPY) -m cnnkit catalogue
 
 clean:

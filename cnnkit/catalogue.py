@@ -8,7 +8,8 @@ Each assignment keeps its catalogue in ``source/<id>/instructor/catalogue.py``
 * ``ALTERNATIVES``: correct solutions written differently; full marks.
 
 Together with the *reference* submission (full marks) and the *blank* release
-notebook (0 everywhere) they are graded by real ``nbgrader autograde``:
+notebook (0 everywhere) they are graded by the kit's grading pipeline (nbgrader's
+preprocessors, the sandbox, the gradebook), exactly as students' notebooks are:
 ``python -m cnnkit catalogue [assignment ...]`` or ``make test``.
 """
 from __future__ import annotations
@@ -21,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnkit import notebooks
-from cnnkit.course import Course, load
-from cnnkit.grading import GradeResult, Job, Submission, Template, autograde_many, format_table, prepare_template
+from cnnkit.course import Course, load, scratch_course
+from cnnkit.grader import pipeline, report
+from cnnkit.grader.pool import LocalPool
 from cnnkit.submissions import Change, synthesise_files
 
 
@@ -91,19 +93,20 @@ class Graded:
     student: str
     description: str
     expected_lost: frozenset[str]
-    result: GradeResult
+    result: report.Row
     members: tuple[str, ...] = ()  # the entries graded together in this submission
 
     def mismatch(self) -> str | None:
-        """Why the result differs from the expectation, with the cells' output."""
-        if self.result.error:
-            return f"{self.student}: not graded: {self.result.error}"
+        """Why the result differs from the expectation, with the verdicts of the cells concerned."""
+        if self.result.status != "graded":
+            return f"{self.assignment}/{self.student}: not graded: {self.result.error}"
         lost = self.result.lost()
         if lost == self.expected_lost:
             return None
         lines = [f"{self.assignment}/{self.student} ({self.description})"]
         for cell in sorted(lost - self.expected_lost):
-            lines.append(f"  lost {cell} unexpectedly:\n    " + self.result.cell_report(cell).replace("\n", "\n    "))
+            lines.append(f"  lost {cell} unexpectedly:\n    "
+                         + self.result.messages.get(cell, "(no message)").replace("\n", "\n    "))
         for cell in sorted(self.expected_lost - lost):
             lines.append(f"  kept {cell}, which it should lose")
         return "\n".join(lines)
@@ -134,29 +137,41 @@ def bundle_alternatives(entries: list[Entry]) -> list[list[Entry]]:
 class Planned:
     """A submission to grade and what it must score."""
 
-    submission: Submission
+    student: str
+    notebook: object  # a notebook, or raw text for broken files
     description: str
     expected_lost: frozenset[str]
     members: tuple[str, ...] = ()
 
 
-def build_submissions(template: Template, entries: list[Entry]) -> list[Planned]:
+def build_submissions(course: Course, assignment: str, entries: list[Entry]) -> list[Planned]:
     """Reference, blank, each mutant, and the alternatives in bundles (:func:`bundle_alternatives`)."""
-    release, source = template.release_notebook, template.source_notebook
+    release, source = course.release_notebook(assignment), course.source_notebook(assignment)
     all_tests = frozenset(notebooks.test_points(notebooks.read(release)))
     made = [
-        Planned(Submission("reference", synthesise_files(release, source)), "reference solution", frozenset()),
-        Planned(Submission("blank", synthesise_files(release, source, fill=False)), "release notebook as-is", all_tests),
+        Planned("reference", synthesise_files(release, source), "reference solution", frozenset()),
+        Planned("blank", synthesise_files(release, source, fill=False), "release notebook as-is", all_tests),
     ]
     for entry in (e for e in entries if e.kind == "mutant"):
         notebook = synthesise_files(release, source, entry.changes)
-        made.append(Planned(Submission(entry.student, notebook), entry.description, entry.loses, (entry.student,)))
+        made.append(Planned(entry.student, notebook, entry.description, entry.loses, (entry.student,)))
     for number, group in enumerate(bundle_alternatives(entries), start=1):
         notebook = synthesise_files(release, source, [c for e in group for c in e.changes])
         description = "; ".join(f"{e.name}: {e.description}" for e in group)
-        made.append(Planned(Submission(f"alternatives-{number}", notebook), description, frozenset(),
+        made.append(Planned(f"alternatives-{number}", notebook, description, frozenset(),
                             tuple(e.student for e in group)))
     return made
+
+
+def write_submissions(course: Course, assignment: str, planned: list[Planned]) -> None:
+    """Put ``planned`` into ``submitted/<student>/<assignment>/`` of ``course``."""
+    import nbformat
+
+    name = course.notebook_name(assignment)
+    for plan in planned:
+        path = course.root / "submitted" / plan.student / assignment / f"{name}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(plan.notebook if isinstance(plan.notebook, str) else nbformat.writes(plan.notebook))
 
 
 def offline_env(course: Course) -> dict[str, str]:
@@ -172,43 +187,50 @@ def offline_env(course: Course) -> dict[str, str]:
     return {"COURSE_DATA_DIR": str(casting.parent), "COURSE_VGG_WEIGHTS": "random"}
 
 
-def grade_catalogues(
-    course: Course, assignments: list[str], workdir: Path, workers: int = 2, env: dict[str, str] | None = None
-) -> list[Graded]:
-    """Grade the catalogues of ``assignments`` in one pool of nbgrader runs."""
-    jobs, expectations = [], []
+def grade_catalogues(course: Course, assignments: list[str], workdir: Path, pool) -> list[Graded]:
+    """Grade the catalogues of ``assignments`` in one pool, each in a scratch course folder."""
+    jobs, plans, sandboxes = [], {}, {}
+    env = offline_env(course)
     for assignment in assignments:
-        template = prepare_template(course, assignment, Path(workdir) / f"template-{assignment}")
-        made = build_submissions(template, load_entries(course, assignment))
-        jobs.append(Job(template, [m.submission for m in made]))
-        expectations.append(made)
-    outcomes = autograde_many(jobs, Path(workdir) / "grading", workers, env=env)
+        scratch = scratch_course(course, [assignment], Path(workdir) / assignment)
+        plans[assignment] = build_submissions(scratch, assignment, load_entries(course, assignment))
+        write_submissions(scratch, assignment, plans[assignment])
+        job = pipeline.Job(scratch, assignment)
+        jobs.append(job)
+        sandboxes[(str(scratch.root), assignment)] = pipeline.sandbox_for(scratch, env=env)
+    run = pipeline.grade(jobs, pool, sandboxes, progress=False)
+    if run.reference_failures:
+        raise RuntimeError("\n\n".join(run.reference_failures.values()))
     graded = []
-    for assignment, made, results in zip(assignments, expectations, outcomes):
-        for plan in made:
-            graded.append(Graded(assignment, plan.submission.student, plan.description, plan.expected_lost,
-                                 results[plan.submission.student], plan.members))
+    for job in jobs:
+        results = run.of(job)
+        for plan in plans[job.assignment]:
+            row = report.row(results[plan.student])
+            graded.append(Graded(job.assignment, plan.student, plan.description, plan.expected_lost, row, plan.members))
     return graded
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("assignments", nargs="*", help="assignment ids (default: every built assignment)")
-    parser.add_argument("--workers", type=int, default=2, help="parallel nbgrader runs (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="sandboxes at a time (default 2)")
 
 
 def run(args) -> int:
     course = load()
     assignments = args.assignments or course.built()
     started = time.perf_counter()
+    pool = LocalPool(args.workers)
     with tempfile.TemporaryDirectory(prefix="cnnkit-catalogue-") as workdir:
-        graded = grade_catalogues(course, assignments, Path(workdir), args.workers, offline_env(course))
+        try:
+            graded = grade_catalogues(course, assignments, Path(workdir), pool)
+        finally:
+            pool.close()
         failures = [g.mismatch() for g in graded if g.mismatch()]
         for assignment in assignments:
             rows = {g.student: g.result for g in graded if g.assignment == assignment}
-            print(f"\n== {assignment}\n{format_table(rows)}")
+            print(f"\n== {assignment}\n{report.format_table(rows)}")
     print(f"\n{len(graded)} submissions graded in {time.perf_counter() - started:.0f} s; "
           f"{len(failures)} differ from the catalogue")
     for failure in failures:
         print("\n" + failure, file=sys.stderr)
     return 1 if failures else 0
-

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,33 @@ def load(root: str | os.PathLike | None = None) -> Course:
     exec(compile((root / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)
     return Course(root, namespace["COURSE_ID"], dict(namespace["ASSIGNMENTS"]), config,
                   dict(namespace.get("GRADING", {})))
+
+
+def scratch_course(course: Course, assignments: list[str], folder: str | os.PathLike) -> Course:
+    """A throw-away copy of ``course`` in ``folder`` with ``assignments`` generated into its gradebook.
+
+    Holds the config and ``source/<assignment>/`` (instructor files included: the grader
+    reads the rules there); ``nbgrader generate_assignment`` fills ``release/`` and the
+    gradebook, as in a real course folder. The catalogues and the tests grade in these.
+    """
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(course.root / "nbgrader_config.py", root)
+    for assignment in assignments:
+        shutil.copytree(course.root / "source" / assignment, root / "source" / assignment, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+        run_nbgrader(root, ["generate_assignment", assignment, "--force"], check=True)
+    return load(root)
+
+
+def run_nbgrader(root: str | os.PathLike, args: list[str], env: dict[str, str] | None = None, check: bool = False,
+                 timeout: float | None = None) -> subprocess.CompletedProcess:
+    """``nbgrader <args>`` in ``root``; with ``check``, a failure raises with the end of nbgrader's log."""
+    proc = subprocess.run(nbgrader_command(*args), cwd=root, env=nbgrader_env(env), capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed in {root}:\n{proc.stderr[-4000:]}")
+    return proc
 
 
 def nbgrader_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -57,6 +57,9 @@ def run(args) -> int:
         return 2
     finally:
         pool.close()
+    for failure in result.reference_failures.values():
+        print(f"grade: {failure}", file=sys.stderr)
+        return 2
     students = list(pipeline.submissions(job))
     if not students:
         print(f"no submissions in {course.root / 'submitted'}/*/{args.assignment}/", file=sys.stderr)

@@ -28,6 +28,7 @@ import numpy as np
 from cnncourse.checks import compare_close, compare_equal, compare_probabilities
 
 MAX_LISTED = 6
+NOT_RUN = "not checked"
 ALLOWED_DTYPES = {"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8"}
 
 
@@ -303,7 +304,7 @@ def judge(cell: str, points: float, partial: bool, reference: list[Record], stud
     for (key, n), wanted in expected.items():
         group = wanted.case if wanted.case is not None else f"{key}#{n}"
         problem = _check(wanted, given.get((key, n)), counts.get(key, 0), _reference_count(expected, key),
-                         errors.get(wanted.case), stopped)
+                         errors.get(wanted.case))
         if problem:
             groups.setdefault(group, []).append(_label(wanted, problem))
             gated = gated or bool(wanted.params.get("gate"))
@@ -312,6 +313,11 @@ def judge(cell: str, points: float, partial: bool, reference: list[Record], stud
     total = len(groups)
     passed = sum(1 for problems in groups.values() if not problems)
     failures = [problems[0] for problems in groups.values() if problems]
+    unchecked = sum(1 for f in failures if f.endswith(": " + NOT_RUN))
+    failures = [f for f in failures if not f.endswith(": " + NOT_RUN)]
+    if unchecked:
+        reason = f" (the test stopped: {stopped})" if stopped and not failures else ""
+        failures.append(f"{unchecked} check{'s' if unchecked > 1 else ''} did not run{reason}")
     if total == 0:
         return Verdict(cell, points, 0.0, 0, 0, ["the reference solution recorded nothing in this cell"])
     if gated or (not partial and passed < total):
@@ -326,14 +332,14 @@ def _reference_count(expected: dict, key: str) -> int:
 
 
 def _check(wanted: Record, got: Record | None, recorded: int, reference_count: int,
-           case_error: str | None, stopped: str | None) -> str | None:
+           case_error: str | None) -> str | None:
     if recorded > reference_count:
         return (f"recorded {recorded} times where the test records it {reference_count} times "
                 "(something else in the notebook recorded it too), so it cannot be trusted")
     if got is None or got.policy == "error":
         if case_error:
             return f"raised {case_error}"
-        return f"not checked: the test stopped before this check ({stopped})" if stopped else "not checked"
+        return NOT_RUN
     policy = POLICIES.get(wanted.policy)
     if policy is None:
         return f"unknown comparison {wanted.policy!r} (a mistake in the test, not in your code)"
@@ -345,4 +351,4 @@ def _check(wanted: Record, got: Record | None, recorded: int, reference_count: i
 
 def _label(wanted: Record, problem: str) -> str:
     hint = wanted.params.get("hint")
-    return f"{wanted.key}: {problem}" + (f" ({hint})" if hint else "")
+    return f"{wanted.key}: {problem}" + (f" ({hint})" if hint and problem != NOT_RUN else "")

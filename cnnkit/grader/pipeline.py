@@ -37,6 +37,7 @@ class Run:
 
     results: dict[tuple[str, str], dict[str, Recorded]] = field(default_factory=dict)
     skipped: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    reference_failures: dict[tuple[str, str], str] = field(default_factory=dict)
     interrupted: bool = False
 
     def of(self, job: Job) -> dict[str, Recorded]:
@@ -144,8 +145,7 @@ def grade(jobs: list[Job], pool, sandbox: Sandbox | dict[tuple[str, str], Sandbo
         bar.close()
     for key, failure in references.items():
         if isinstance(failure, Exception):
-            run.results[key]["(reference solution)"] = Recorded("(reference solution)", key[1], "error",
-                                                               str(failure))
+            run.reference_failures[key] = str(failure)
     return run
 
 
