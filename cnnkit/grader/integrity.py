@@ -11,9 +11,13 @@ Two independent looks, both outside the student's process:
   outside the usual places, processes, sockets, ctypes, gc, frame tricks and
   patched library classes, attributed to the cell whose code did it.
 
-Findings are *flags* for an instructor to look at, except a forbidden library
-used in a solution cell: that is a *violation* of the rules the notebook states,
-and the tests of that function score 0 (see :mod:`cnnkit.grader.rules`).
+Findings are *flags* for an instructor to look at, except two kinds of
+*violations*. A forbidden library used in a solution cell breaks the rules the
+notebook states: the tests of that function score 0 (see
+:mod:`cnnkit.grader.rules`). Changing the grading machinery itself (the
+``cnncourse`` checks and recorder, how IPython runs or displays cells,
+``sys.modules``, the audit log) is never part of a fair solution and could
+forge what the tests record: the whole notebook scores 0.
 """
 from __future__ import annotations
 
@@ -86,16 +90,28 @@ RUN_CATEGORIES = {
 PATCHED_OWNERS = ("numpy", "torch", "cnncourse", "builtins", "IPython", "ipykernel", "matplotlib")
 
 
+FUNCTION = "function"   # a violation that costs the tests of one solution cell
+NOTEBOOK = "notebook"   # a violation that costs the whole notebook
+TAMPERING = "tampering with grading"
+# Using these at all changes how cells run or show their results.
+MACHINERY = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers", "set_custom_exc",
+             "display_pub", "display_formatter", "displayhook_class"}
+# Assigning these on the shell, sys or IPython does.
+SHELL_ATTRIBUTES = {"showtraceback", "_showtraceback", "excepthook", "displayhook", "run_cell", "run_cell_async",
+                    "events", "audit", "user_ns", "user_global_ns"}
+SHELL_ROOTS = {"get_ipython", "sys", "IPython", "ipykernel", "builtins", "__builtins__"}
+
+
 @dataclass(frozen=True)
 class Finding:
     cell: str          # grade id, or "cell <n>" for an ordinary cell
     category: str
     detail: str
     seen_by: str       # "scan" or "run"
-    violation: bool = False
+    violation: str = ""  # "", FUNCTION or NOTEBOOK
 
     def line(self) -> str:
-        kind = "RULE" if self.violation else self.category
+        kind = {FUNCTION: "RULE", NOTEBOOK: "TAMPERING"}.get(self.violation, self.category)
         return f"{self.cell}: {kind}: {self.detail} ({self.seen_by})"
 
 
@@ -117,10 +133,13 @@ def scan(notebook, rules: Rules) -> list[Finding]:
     """Findings of the static scan of the student's cells."""
     cells = student_cells(notebook)
     forbidden_names = _forbidden_bindings(notebook, rules)
+    runtime_names = _runtime_bindings(source for _, _, source in cells)
+    shell_names = SHELL_ROOTS | _shell_bindings(source for _, _, source in cells)
     findings: list[Finding] = []
     for index, name, source in cells:
         solution = name in set(notebooks.solution_ids(notebook))
-        findings += _scan_cell(name, source, rules, forbidden_names if solution else {}, solution)
+        findings += _scan_cell(name, source, rules, forbidden_names if solution else {}, solution, runtime_names,
+                               shell_names)
     return _unique(findings)
 
 
@@ -133,11 +152,24 @@ def _python(source: str) -> str:
     return "\n".join(lines)
 
 
-def _scan_cell(name: str, source: str, rules: Rules, forbidden_names: dict, solution: bool) -> list[Finding]:
+def _scan_cell(name: str, source: str, rules: Rules, forbidden_names: dict, solution: bool,
+               runtime_names: set[str], shell_names: set[str]) -> list[Finding]:
     findings = []
 
-    def flag(category, detail, violation=False):
+    def flag(category, detail, violation=""):
         findings.append(Finding(name, category, detail, "scan", violation))
+
+    def changes(target, what):
+        root = _root_name(target)
+        if root == "cnncourse" or root in runtime_names:
+            flag(TAMPERING, f"{what} {ast.unparse(target)[:80]} (the course's checks and recorder)", NOTEBOOK)
+        elif isinstance(target, ast.Attribute) and (target.attr in MACHINERY or (
+                target.attr in SHELL_ATTRIBUTES and root in shell_names)):
+            flag(TAMPERING, f"{what} {ast.unparse(target)[:80]} (how cells run or show their results)", NOTEBOOK)
+        elif _is_sys_modules(target):
+            flag(TAMPERING, f"{what} {ast.unparse(target)[:80]} (the table of loaded modules)", NOTEBOOK)
+        elif _rooted_in_module(target, bare=what != "assigns to"):
+            flag("patching", f"{what} {ast.unparse(target)[:80]}")
 
     if any(line.lstrip().startswith(("%", "!")) for line in source.split("\n")):
         flag("kernel internals", "IPython magic or shell command (% or !)")
@@ -152,7 +184,7 @@ def _scan_cell(name: str, source: str, rules: Rules, forbidden_names: dict, solu
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for module in modules:
                 if solution and rules.forbids(module):
-                    flag("forbidden library", f"imports {module}: {rules.message}", violation=True)
+                    flag("forbidden library", f"imports {module}: {rules.message}", FUNCTION)
                 category = SUSPECT_MODULES.get(module.split(".")[0])
                 if category and module not in ALLOWED_DISPLAY and not (
                         module.split(".")[0] == "IPython" and node_names(node) <= {"display", "HTML", "Image",
@@ -161,27 +193,77 @@ def _scan_cell(name: str, source: str, rules: Rules, forbidden_names: dict, solu
         elif isinstance(node, ast.Name) and node.id in INTERNAL_NAMES and isinstance(node.ctx, ast.Load):
             flag(INTERNAL_NAMES[node.id], f"uses {node.id}")
         elif isinstance(node, ast.Name) and node.id in forbidden_names and isinstance(node.ctx, ast.Load):
-            flag("forbidden library", f"uses {node.id} ({forbidden_names[node.id]}): {rules.message}", violation=True)
+            flag("forbidden library", f"uses {node.id} ({forbidden_names[node.id]}): {rules.message}", FUNCTION)
         elif isinstance(node, ast.Attribute):
             base = node.value.id if isinstance(node.value, ast.Name) else None
-            if node.attr in INTERNAL_ATTRIBUTES:
+            if node.attr in MACHINERY:
+                flag(TAMPERING, f"uses .{node.attr} (how cells run or show their results)", NOTEBOOK)
+            elif node.attr in INTERNAL_ATTRIBUTES:
                 flag(INTERNAL_ATTRIBUTES[node.attr], f"uses .{node.attr}")
             elif (base, node.attr) in QUALIFIED_ATTRIBUTES:
                 flag(QUALIFIED_ATTRIBUTES[(base, node.attr)], f"uses {base}.{node.attr}")
             if solution and rules.forbids_call(name, node.attr):
-                flag("forbidden function", f"uses .{node.attr}: {rules.call_message(name)}", violation=True)
+                flag("forbidden function", f"uses .{node.attr}: {rules.call_message(name)}", FUNCTION)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr") \
-                and node.args and _rooted_in_module(node.args[0], bare=True):
-            flag("patching", f"{node.func.id} on {ast.unparse(node.args[0])[:60]}")
-        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+                and node.args:
+            changes(node.args[0], node.func.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _is_sys_modules(node.func.value) \
+                and node.func.attr in ("update", "pop", "setdefault", "clear", "__setitem__", "__delitem__"):
+            changes(node.func.value, f"calls {node.func.attr} on")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register" \
+                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "events":
+            flag(TAMPERING, "registers an IPython event callback (how cells run)", NOTEBOOK)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete, ast.AnnAssign)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for target in targets:
-                if isinstance(target, (ast.Attribute, ast.Subscript)) and _rooted_in_module(target):
-                    flag("patching", f"assigns to {ast.unparse(target)[:80]}")
+                if isinstance(target, (ast.Attribute, ast.Subscript)):
+                    changes(target, "deletes" if isinstance(node, ast.Delete) else "assigns to")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and PATH_WORDS.search(node.value) \
                 and len(node.value) < 300 and "\n" not in node.value:
             flag("files", f"names a path outside the notebook: {node.value[:80]!r}")
     return findings
+
+
+def _root_name(node) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _is_sys_modules(node) -> bool:
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Attribute) and node.attr == "modules" and _root_name(node) == "sys"
+
+
+def _runtime_bindings(sources) -> set[str]:
+    """Names the student's cells bind to the course runtime (``import cnncourse.checks as c`` binds ``c``)."""
+    names = set()
+    for source in sources:
+        try:
+            tree = ast.parse(_python(source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] == "cnncourse"}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "cnncourse":
+                names |= {a.asname or a.name for a in node.names}
+    return names
+
+
+def _shell_bindings(sources) -> set[str]:
+    """Names bound to the IPython shell (``ip = get_ipython()``)."""
+    names = set()
+    for source in sources:
+        try:
+            tree = ast.parse(_python(source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and _root_name(node.value) == "get_ipython":
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
 
 
 def _stored_names(tree) -> set[str]:
@@ -261,8 +343,8 @@ def from_run(notebook, audit: list[str], rules: Rules, assignment: str) -> list[
             numbers.append(int(event["n"]))
             actor, name, detail = str(event["actor"]), str(event["event"]), [str(d) for d in event["detail"]]
         except (ValueError, KeyError, TypeError):
-            findings.append(Finding("notebook", "audit log", "a malformed audit line (written by notebook code?)",
-                                    "run"))
+            findings.append(Finding("notebook", TAMPERING, "a malformed line in the grader's audit log "
+                                    "(written by notebook code)", "run", NOTEBOOK))
             continue
         if actor.startswith("cell:"):
             index = files.get(actor[5:])
@@ -278,8 +360,8 @@ def from_run(notebook, audit: list[str], rules: Rules, assignment: str) -> list[
         if finding:
             findings.append(finding)
     if numbers and sorted(numbers) != list(range(1, max(numbers) + 1)):
-        findings.append(Finding("notebook", "audit log", "audit lines are missing or repeated (read or written by "
-                                "notebook code?)", "run"))
+        findings.append(Finding("notebook", TAMPERING, "lines of the grader's audit log are missing or repeated "
+                                "(read or written by notebook code)", "run", NOTEBOOK))
     return _unique(findings)
 
 
@@ -288,7 +370,7 @@ def _judge_event(cell, event, detail, rules: Rules, solution: bool, assignment: 
         module = detail[0]
         if solution and rules.forbids(module):
             return Finding(cell, "forbidden library", f"imported {module} while running: {rules.message}", "run",
-                           violation=True)
+                           FUNCTION)
         category = SUSPECT_MODULES.get(module.split(".")[0])
         if category and module not in ALLOWED_DISPLAY:
             return Finding(cell, category, f"imported {module}", "run")
@@ -300,6 +382,8 @@ def _judge_event(cell, event, detail, rules: Rules, solution: bool, assignment: 
         return Finding(cell, "files", f"opened {path} ({detail[1]})", "run")
     if event in ("object.__setattr__", "object.__delattr__"):
         owner = detail[0]
+        if owner.split(".")[0] in ("cnncourse", "IPython", "ipykernel"):
+            return Finding(cell, TAMPERING, f"changed {owner}.{detail[1]}.{detail[2]}", "run", NOTEBOOK)
         if owner.split(".")[0] in PATCHED_OWNERS:
             return Finding(cell, "patching", f"changed {owner}.{detail[1]}.{detail[2]}", "run")
         return None

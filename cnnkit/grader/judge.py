@@ -287,12 +287,14 @@ def _occurrences(records: list[Record]) -> dict[tuple[str, int], Record]:
 
 
 def judge(cell: str, points: float, partial: bool, reference: list[Record], student: list[Record],
-          stopped: str | None = None) -> Verdict:
+          stopped: str | None = None, policies: dict | None = None) -> Verdict:
     """The verdict of test cell ``cell``: ``student`` records against ``reference`` ones.
 
     ``stopped``: why the cell stopped early (its error), named for checks that
-    were never recorded.
+    were never recorded. ``policies``: the assignment's own comparisons
+    (``source/<id>/instructor/judges.py``), besides :data:`POLICIES`.
     """
+    known = {**POLICIES, **(policies or {})}
     expected = _occurrences(reference)
     given = _occurrences(student)
     counts: dict[str, int] = {}
@@ -304,7 +306,7 @@ def judge(cell: str, points: float, partial: bool, reference: list[Record], stud
     for (key, n), wanted in expected.items():
         group = wanted.case if wanted.case is not None else f"{key}#{n}"
         problem = _check(wanted, given.get((key, n)), counts.get(key, 0), _reference_count(expected, key),
-                         errors.get(wanted.case))
+                         errors.get(wanted.case), known)
         if problem:
             groups.setdefault(group, []).append(_label(wanted, problem))
             gated = gated or bool(wanted.params.get("gate"))
@@ -332,7 +334,7 @@ def _reference_count(expected: dict, key: str) -> int:
 
 
 def _check(wanted: Record, got: Record | None, recorded: int, reference_count: int,
-           case_error: str | None) -> str | None:
+           case_error: str | None, policies: dict) -> str | None:
     if recorded > reference_count:
         return (f"recorded {recorded} times where the test records it {reference_count} times "
                 "(something else in the notebook recorded it too), so it cannot be trusted")
@@ -340,7 +342,7 @@ def _check(wanted: Record, got: Record | None, recorded: int, reference_count: i
         if case_error:
             return f"raised {case_error}"
         return NOT_RUN
-    policy = POLICIES.get(wanted.policy)
+    policy = policies.get(wanted.policy)
     if policy is None:
         return f"unknown comparison {wanted.policy!r} (a mistake in the test, not in your code)"
     try:

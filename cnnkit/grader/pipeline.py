@@ -127,7 +127,8 @@ def grade(jobs: list[Job], pool, sandbox: Sandbox | dict[tuple[str, str], Sandbo
             if kind == "reference":
                 job = next(j for j in jobs if _job_key(j) == what)
                 try:
-                    references[what] = reference.build(job.course, job.assignment, references[what], execution)
+                    references[what] = reference.build(job.course, job.assignment, references[what], execution,
+                                                       rulebook[what].policies)
                 except reference.ReferenceFailure as failure:
                     references[what] = failure
                 for pending_key, pending in waiting.pop(what, []):

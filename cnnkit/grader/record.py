@@ -70,8 +70,9 @@ def record(prepared: Prepared, execution: Execution, reference: dict[str, list[j
     findings = integrity.scan(notebook, rules) + integrity.from_run(notebook, execution.audit, rules,
                                                                    prepared.assignment)
     result.findings = findings
-    violations = {f.cell: f for f in findings if f.violation}
+    violations = {f.cell: f for f in findings if f.violation == integrity.FUNCTION}
     ruled = {test: violations[cell] for cell in violations for test in rules.tests_of(cell, notebook)}
+    tampering = next((f for f in findings if f.violation == integrity.NOTEBOOK), None)
     for index, cell in enumerate(notebook.cells):
         if not notebooks.is_test(cell):
             continue
@@ -81,13 +82,17 @@ def record(prepared: Prepared, execution: Execution, reference: dict[str, list[j
         if index not in execution.cells:
             verdict = judge.Verdict(cell_id, points, 0.0, 0, 0,
                                     [f"this test did not run: {stopped_all or 'the notebook stopped before it'}"])
+        elif tampering is not None:
+            verdict = judge.Verdict(cell_id, points, 0.0, 0, 0,
+                                    [f"not graded: {tampering.cell} changes the grading machinery ({tampering.detail}); "
+                                     "ask your instructor"])
         elif cell_id in ruled:
             verdict = judge.Verdict(cell_id, points, 0.0, 0, 0,
                                     [f"not graded: {ruled[cell_id].cell} breaks the assignment's rules: "
                                      f"{ruled[cell_id].detail}"])
         else:
             verdict = judge.judge(cell_id, points, partial, reference.get(cell_id, []), _records(cell),
-                                  _stopped(cell))
+                                  _stopped(cell), rules.policies)
         result.verdicts[cell_id] = verdict
         cell.outputs = verdict_outputs(verdict)
     result.notebook = notebook

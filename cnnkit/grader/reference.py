@@ -84,7 +84,8 @@ def records_by_cell(notebook, execution: Execution) -> tuple[dict[str, list], di
     return payloads, errors
 
 
-def build(course: Course, assignment: str, task: Task, execution: Execution) -> dict[str, list[judge.Record]]:
+def build(course: Course, assignment: str, task: Task, execution: Execution,
+          policies: dict | None = None) -> dict[str, list[judge.Record]]:
     """Check the reference run and cache its records; raise :class:`ReferenceFailure` if it fails its tests."""
     source = nbformat.reads(task.notebook, as_version=4)
     payloads, errors = records_by_cell(source, execution)
@@ -93,7 +94,7 @@ def build(course: Course, assignment: str, task: Task, execution: Execution) -> 
     records = {cell: [judge.parse(p) for p in found] for cell, found in payloads.items()}
     for cell, found in records.items():
         problems += [f"{cell}: {r.key}: the reference solution raised {r.error}" for r in found if r.policy == "error"]
-        verdict = judge.judge(cell, 1.0, True, found, found)
+        verdict = judge.judge(cell, 1.0, True, found, found, policies=policies)
         problems += [f"{cell}: the reference fails its own check {f}" for f in verdict.failures]
     if execution.status != "done":
         problems.insert(0, f"the source notebook did not run to the end: {execution.status} {execution.message}")

@@ -11,6 +11,12 @@ Each assignment may declare its rules in ``source/<id>/instructor/rules.py``
 * ``TESTED_BY``: per solution cell, its test cells, where they are not named
   ``<cell>_visible`` / ``<cell>_hidden``.
 
+Comparisons of the assignment's own (for behaviour recorded as raw observations,
+e.g. the modes of every forward pass of a training loop) live in
+``source/<id>/instructor/judges.py`` as ``POLICIES = {name: function}``; each
+function takes ``(student_value, reference_value, params)`` and returns None or
+what is wrong, like those of :mod:`cnnkit.grader.judge`.
+
 A violation costs the points of the cell's tests and is listed in the
 integrity report; everything else the report lists is only flagged.
 """
@@ -30,6 +36,7 @@ class Rules:
     forbidden_calls: dict = field(default_factory=dict)
     call_messages: dict = field(default_factory=dict)
     tested_by: dict = field(default_factory=dict)
+    policies: dict = field(default_factory=dict)
 
     def forbids(self, module: str) -> bool:
         return any(module == m or module.startswith(m + ".") for m in self.forbidden_modules)
@@ -47,13 +54,23 @@ class Rules:
         return [t for t in notebooks.test_points(notebook) if t in (f"{cell}_visible", f"{cell}_hidden")]
 
 
-def load(course: Course, assignment: str) -> Rules:
-    path = course.instructor_dir(assignment) / "rules.py"
+def _module(course: Course, assignment: str, name: str):
+    path = course.instructor_dir(assignment) / f"{name}.py"
     if not path.is_file():
-        return Rules()
-    spec = importlib.util.spec_from_file_location(f"rules_{assignment}", path)
+        return None
+    spec = importlib.util.spec_from_file_location(f"{name}_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def load(course: Course, assignment: str) -> Rules:
+    """The rules (and extra comparisons) of ``assignment``; none when it declares none."""
+    module = _module(course, assignment, "rules")
+    judges = _module(course, assignment, "judges")
+    policies = dict(getattr(judges, "POLICIES", {})) if judges else {}
+    if module is None:
+        return Rules(policies=policies)
     return Rules(tuple(getattr(module, "FORBIDDEN_MODULES", ())), getattr(module, "MESSAGE", ""),
                  dict(getattr(module, "FORBIDDEN_CALLS", {})), dict(getattr(module, "CALL_MESSAGES", {})),
-                 dict(getattr(module, "TESTED_BY", {})))
+                 dict(getattr(module, "TESTED_BY", {})), policies)
