@@ -40,3 +40,22 @@ c.Execute.timeout = 60
 # A student who deletes a test cell gets it back (with a note) instead of a
 # crash; the hidden tests always come from the gradebook.
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows each test's verdict, never hidden-test code (jupyter/nbgrader#917),
+# and not what student code printed while the hidden tests ran (cnnkit/grader/feedback.py).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "cnnkit.grader.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# Sandbox limits of `python -m cnnkit grade` (cnnkit/grader/sandbox.py). The per-cell
+# limit is nbgrader's own c.Execute.timeout above; a notebook as a whole gets
+# notebook_seconds, so one whose every cell loops costs minutes, not hours.
+GRADING = {
+    "notebook_seconds": 900,
+    "memory_bytes": 6 * 2**30,
+    "processes": 256,
+    "file_bytes": 256 * 2**20,
+    "disk_bytes": 512 * 2**20,
+}

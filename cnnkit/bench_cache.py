@@ -4,7 +4,7 @@ The reference ``transfer_train`` of ``source/04_vgg_transfer`` (run from the
 notebook, not copied) trains a ``DropoutAdaptedVGG`` twice on the same images:
 
 * plain: every epoch sends every image through VGG-11;
-* cached: :func:`cnnkit.features.cache_features` computes the backbone's output
+* cached: :func:`cnncourse.features.cache_features` computes the backbone's output
   once, then ``head_only(model)`` is trained on it.
 
 It prints the mean time of epochs 2.. of each (epoch 1 pays for warm-up), the
@@ -31,7 +31,7 @@ from torch.utils.data import Subset
 
 from cnnkit import notebooks, paths
 from cnnkit.course import load
-from cnnkit.features import cache_features, head_only
+from cnncourse.features import cache_features, head_only
 from cnnkit.weights import RANDOM, WEIGHTS_ENV
 
 ASSIGNMENT = "04_vgg_transfer"

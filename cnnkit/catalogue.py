@@ -28,6 +28,9 @@ from cnnkit.grader.pool import LocalPool
 from cnnkit.submissions import Change, synthesise_files
 
 
+TIERS = ("core", "extended")
+
+
 @dataclass(frozen=True)
 class Entry:
     name: str
@@ -35,6 +38,7 @@ class Entry:
     changes: tuple[Change, ...]
     loses: frozenset[str]
     kind: str  # "mutant" or "alternative"
+    tier: str = "core"  # "core": graded by `make test`; "extended": by `make test-extended` (CI runs both)
 
     @property
     def student(self) -> str:
@@ -47,25 +51,29 @@ def _changes(cell, code, edits, source, region, changes) -> tuple[Change, ...]:
     return (Change(cell, code=code, region=region, edits=tuple(edits or ()), source=source),)
 
 
-def mutant(name, description, *, loses, cell=None, code=None, edits=None, source=None, region=0, changes=None) -> Entry:
+def mutant(name, description, *, loses, cell=None, code=None, edits=None, source=None, region=0, changes=None,
+           tier="core") -> Entry:
     """A wrong solution that must lose exactly the test cells ``loses``."""
-    return Entry(name, description, _changes(cell, code, edits, source, region, changes), frozenset(loses), "mutant")
+    return Entry(name, description, _changes(cell, code, edits, source, region, changes), frozenset(loses), "mutant",
+                 tier)
 
 
-def alternative(name, description, *, cell=None, code=None, edits=None, source=None, region=0, changes=None) -> Entry:
+def alternative(name, description, *, cell=None, code=None, edits=None, source=None, region=0, changes=None,
+                tier="core") -> Entry:
     """A correct solution written differently: must score full marks."""
-    return Entry(name, description, _changes(cell, code, edits, source, region, changes), frozenset(), "alternative")
+    return Entry(name, description, _changes(cell, code, edits, source, region, changes), frozenset(),
+                 "alternative", tier)
 
 
-def load_entries(course: Course, assignment: str) -> list[Entry]:
-    """``MUTANTS + ALTERNATIVES`` of an assignment's catalogue (empty if it has none)."""
+def load_entries(course: Course, assignment: str, tier: str | None = None) -> list[Entry]:
+    """``MUTANTS + ALTERNATIVES`` of an assignment's catalogue (empty if it has none), of one tier or all."""
     path = course.instructor_dir(assignment) / "catalogue.py"
     if not path.is_file():
         return []
     spec = importlib.util.spec_from_file_location(f"catalogue_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return [*module.MUTANTS, *module.ALTERNATIVES]
+    return [e for e in [*module.MUTANTS, *module.ALTERNATIVES] if tier is None or e.tier == tier]
 
 
 def problems(entries: list[Entry], source_nb) -> list[str]:
@@ -82,6 +90,8 @@ def problems(entries: list[Entry], source_nb) -> list[str]:
             found.append(f"{entry.student}: a mutant must name the test cells it loses")
         found += [f"{entry.student}: {c!r} is not a test cell" for c in sorted(entry.loses - tests)]
         found += [f"{entry.student}: {c.cell!r} is not a solution cell" for c in entry.changes if c.cell not in solutions]
+        if entry.tier not in TIERS:
+            found.append(f"{entry.student}: tier {entry.tier!r} is not one of {', '.join(TIERS)}")
     return found
 
 
@@ -144,14 +154,14 @@ class Planned:
     members: tuple[str, ...] = ()
 
 
-def build_submissions(course: Course, assignment: str, entries: list[Entry]) -> list[Planned]:
-    """Reference, blank, each mutant, and the alternatives in bundles (:func:`bundle_alternatives`)."""
+def build_submissions(course: Course, assignment: str, entries: list[Entry], baselines: bool = True) -> list[Planned]:
+    """Reference and blank (``baselines``), each mutant, and the alternatives in bundles (:func:`bundle_alternatives`)."""
     release, source = course.release_notebook(assignment), course.source_notebook(assignment)
     all_tests = frozenset(notebooks.test_points(notebooks.read(release)))
     made = [
         Planned("reference", synthesise_files(release, source), "reference solution", frozenset()),
         Planned("blank", synthesise_files(release, source, fill=False), "release notebook as-is", all_tests),
-    ]
+    ] if baselines else []
     for entry in (e for e in entries if e.kind == "mutant"):
         notebook = synthesise_files(release, source, entry.changes)
         made.append(Planned(entry.student, notebook, entry.description, entry.loses, (entry.student,)))

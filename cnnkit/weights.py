@@ -1,9 +1,10 @@
-"""VGG-11 ImageNet weights without a network: where the kit looks, the offline profile, ``install``.
+"""VGG-11 ImageNet weights without a network: ``status`` and ``install`` for instructors.
 
 ``python -m cnnkit weights status`` says which weights a notebook would load;
 ``python -m cnnkit weights install FILE`` checks a downloaded
 ``vgg11-8a719046.pth`` (size and SHA-256 prefix) and copies it into
-torchvision's cache. Notebooks call :func:`load_vgg11`.
+torchvision's cache. Notebooks load them with :func:`cnncourse.vgg.load_vgg11`,
+whose rules (quoted below) this module shares.
 
 Notes
 -----
@@ -34,122 +35,25 @@ from a file go straight into a model built without initialisation.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-import torch
+from cnncourse.vgg import (FILE_NAME, RANDOM, RANDOM_SEED, URL, WEIGHTS_ENV, WeightsNotFoundError, cache_path,
+                           how_to_install, load_vgg11, resolve)
 
-WEIGHTS_ENV = "COURSE_VGG_WEIGHTS"
-RANDOM = "random"
-RANDOM_SEED = 0
-FILE_NAME = "vgg11-8a719046.pth"
 SHA256_PREFIX = "8a719046"
 FILE_MIB = 506.84  # VGG11_Weights.IMAGENET1K_V1.meta["_file_size"]
 SIZE_TOLERANCE_MIB = 0.01
-URL = "https://download.pytorch.org/models/vgg11-8a719046.pth"
-
-
-class WeightsNotFoundError(FileNotFoundError):
-    """No VGG-11 weights where the kit looks; the message says how to install them."""
+__all__ = ["FILE_NAME", "RANDOM", "RANDOM_SEED", "URL", "WEIGHTS_ENV", "WeightsNotFoundError", "WeightsRejected",
+           "cache_path", "how_to_install", "install", "load_vgg11", "resolve", "sha256"]
 
 
 class WeightsRejected(ValueError):
     """A file given to ``install`` is not torchvision's VGG-11 ImageNet weights."""
-
-
-@dataclass(frozen=True)
-class WeightsSource:
-    """Where :func:`load_vgg11` takes the weights from: ``kind`` is random, file or cache."""
-
-    kind: str
-    path: Path | None
-    note: str
-
-
-def cache_path() -> Path:
-    """``$TORCH_HOME/hub/checkpoints/vgg11-8a719046.pth``, where torchvision looks."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / FILE_NAME
-
-
-def resolve() -> WeightsSource:
-    """The weights :func:`load_vgg11` would use now (rules in the module notes)."""
-    setting = os.environ.get(WEIGHTS_ENV, "").strip()
-    if setting == RANDOM:
-        return WeightsSource(RANDOM, None, f"offline profile ({WEIGHTS_ENV}=random)")
-    if setting:
-        path = Path(setting).expanduser()
-        if not path.is_file():
-            raise WeightsNotFoundError(f"{WEIGHTS_ENV} is set to {path}, which is not a file.\n" + how_to_install())
-        return WeightsSource("file", path, f"{WEIGHTS_ENV}={path}")
-    cached = cache_path()
-    if cached.is_file():
-        return WeightsSource("cache", cached, f"torchvision cache {cached}")
-    if os.environ.get("NBGRADER_EXECUTION"):
-        return WeightsSource(RANDOM, None, f"offline profile (no weights at {cached}; grading does not need them)")
-    raise WeightsNotFoundError("VGG-11 ImageNet weights not found.\n" + how_to_install())
-
-
-def how_to_install() -> str:
-    """Where the weights file goes and how to get it there, for error messages."""
-    cached = cache_path()
-    return (
-        "The course never downloads them. Either:\n"
-        f"  * copy {FILE_NAME} (507 MB, {URL}) to\n      {cached}\n"
-        f"    or run `python -m cnnkit weights install /path/to/{FILE_NAME}` (checks size and hash);\n"
-        "  * on a shared JupyterHub, the admin installs it once into a shared TORCH_HOME:\n"
-        f"      TORCH_HOME=/srv/torch python -m cnnkit weights install /path/to/{FILE_NAME}\n"
-        "    and sets TORCH_HOME=/srv/torch for every user;\n"
-        f"  * or set {WEIGHTS_ENV}=/path/to/a/vgg11/state_dict.pth;\n"
-        f"  * or set {WEIGHTS_ENV}=random for the offline profile: a random backbone, "
-        "everything runs, accuracy stays low."
-    )
-
-
-def load_vgg11():
-    """torchvision's VGG-11 (1000 classes) with the weights of :func:`resolve`; says which on stdout."""
-    from torchvision.models import VGG11_Weights, vgg11
-
-    source = resolve()
-    if source.kind == RANDOM:
-        print(f"VGG-11: {source.note}: randomly initialised backbone (seed {RANDOM_SEED}), "
-              "not ImageNet features; expect low accuracy.")
-        return _with_state({name: tensor.clone() for name, tensor in _random_state().items()})
-    if source.kind == "cache":
-        model = vgg11(weights=VGG11_Weights.IMAGENET1K_V1)
-    else:
-        model = _with_state(torch.load(source.path, map_location="cpu", weights_only=True), source.path)
-    print(f"VGG-11: pretrained weights from {source.note}.")
-    return model
-
-
-@functools.lru_cache(maxsize=1)
-def _random_state() -> dict:
-    """The offline profile's weights: torchvision's initialisation, seeded, drawn once per process."""
-    from torchvision.models import vgg11
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(RANDOM_SEED)
-        return vgg11().state_dict()
-
-
-def _with_state(state: dict, origin: Path | None = None):
-    """A VGG-11 that takes over the tensors of ``state`` (no time spent on a throw-away initialisation)."""
-    from torchvision.models import vgg11
-
-    with torch.device("meta"):
-        model = vgg11(init_weights=False)
-    expected, given = set(model.state_dict()), set(state)
-    if expected != given:
-        raise RuntimeError(f"{origin} is not a VGG-11 state dict: missing keys {sorted(expected - given)[:3]}, "
-                           f"unexpected keys {sorted(given - expected)[:3]}")
-    model.load_state_dict(state, assign=True)
-    return model
 
 
 def sha256(path: str | os.PathLike) -> str:

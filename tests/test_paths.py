@@ -37,7 +37,9 @@ def test_missing_data_says_what_to_do(tmp_path, monkeypatch):
     with pytest.raises(paths.DataNotFoundError) as error:
         paths.casting_dir()
     message = str(error.value)
-    assert "make data" in message and "python -m cnnkit verify" in message and "COURSE_DATA_DIR" in message
+    assert "tell your instructor" in message, "a student must learn whom to ask"
+    assert "Kaggle" in message and "COURSE_DATA_DIR" in message
+    assert "python -m cnnkit data" in message, "an instructor must learn how to make the stand-in"
 
 
 def test_bad_environment_variable_is_reported(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""VGG-11 weights offline (cnnkit.weights) and the frozen-backbone feature cache (cnnkit.features).
+"""VGG-11 weights offline (cnnkit.weights) and the frozen-backbone feature cache (cnncourse.features).
 
 The real loading path is exercised with a state dict saved under torchvision's
 file name in a temporary TORCH_HOME; any attempt to reach the network fails
@@ -15,7 +15,8 @@ from torch import nn
 from torch.utils.data import TensorDataset
 from torchvision.models import vgg11
 
-from cnnkit import features, notebooks, weights
+from cnncourse import features, vgg
+from cnnkit import notebooks, weights
 from cnnkit.cli import main as cli
 
 ASSIGNMENT = "04_vgg_transfer"
@@ -81,7 +82,8 @@ def test_missing_weights_say_where_to_put_them(offline):
         weights.resolve()
     message = str(error.value)
     assert str(weights.cache_path()) in message
-    assert "python -m cnnkit weights install" in message and "TORCH_HOME=" in message
+    assert "tell your instructor" in message, "a student must learn whom to ask"
+    assert "python -m cnnkit weights install" in message and "TORCH_HOME" in message
     assert "COURSE_VGG_WEIGHTS=random" in message
 
 
@@ -113,7 +115,7 @@ def test_offline_profile_is_announced_seeded_and_leaves_the_rng_alone(offline, s
     torch.manual_seed(5)
     first = weights.load_vgg11()
     assert torch.equal(torch.rand(3), expected_draw), "loading must not consume the caller's random numbers"
-    weights._random_state.cache_clear()
+    vgg._random_state.cache_clear()
     second = weights.load_vgg11()
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
     assert not same_probes(first, saved_vgg[2])

@@ -1,63 +1,23 @@
-"""The 100×100 RGB example image of the filtering exercises.
+"""Writing the example image of the filtering exercises into a course's ``data/`` folder.
 
-Notes
------
-Source: matplotlib's bundled sample ``grace_hopper.jpg`` (512×600 RGB), so
-the image is available offline wherever matplotlib is installed. The face is
-cut out as the square ``CROP_BOX`` (left, upper, right, lower, in pixels) and
-resized to 100×100 with Lanczos filtering; pixel values are ``uint8 / 255``.
+The image itself (matplotlib's bundled ``grace_hopper.jpg``, cropped and resized)
+is defined by the student runtime, :mod:`cnncourse.images`, which notebooks load it with.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import numpy as np
-from matplotlib import cbook
 from PIL import Image
 
-from cnnkit.paths import DataNotFoundError, data_dir
+from cnncourse.images import FILE_NAME, SIZE, example_pixels, load_example_image
 
-SAMPLE = "grace_hopper.jpg"
-CROP_BOX = (112, 40, 402, 330)
-SIZE = 100
-FILE_NAME = "example_image.png"
-
-
-def _example_pixels() -> np.ndarray:
-    """The example image as uint8 (100, 100, 3), derived from the matplotlib sample."""
-    with Image.open(cbook.get_sample_data(SAMPLE, asfileobj=False)) as photo:
-        face = photo.convert("RGB").crop(CROP_BOX).resize((SIZE, SIZE), Image.LANCZOS)
-    return np.asarray(face)
-
-
-def _stored_png() -> Path | None:
-    try:
-        path = data_dir() / FILE_NAME
-    except DataNotFoundError:
-        return None
-    return path if path.is_file() else None
-
-
-def load_example_image() -> np.ndarray:
-    """The example image, float64 (100, 100, 3) in [0, 1].
-
-    Read from ``<data_dir>/example_image.png`` when it exists (written by
-    ``python -m cnnkit data``), otherwise derived from the matplotlib sample;
-    both give the same array.
-    """
-    png = _stored_png()
-    if png is None:
-        pixels = _example_pixels()
-    else:
-        with Image.open(png) as image:
-            pixels = np.asarray(image.convert("RGB"))
-    return pixels.astype(np.float64) / 255.0
+__all__ = ["FILE_NAME", "SIZE", "load_example_image", "save_example_image"]
 
 
 def save_example_image(path: str | os.PathLike) -> Path:
     """Write the example image as a (lossless) PNG at ``path`` and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(_example_pixels()).save(path, "PNG")
+    Image.fromarray(example_pixels()).save(path, "PNG")
     return path

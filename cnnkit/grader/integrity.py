@@ -3,21 +3,27 @@
 Two independent looks, both outside the student's process:
 
 * a **static scan** of every cell the student could edit (solution cells and
-  ordinary code cells; test and read-only cells come from the gradebook): kernel
-  and IPython internals, patching library objects, ``sys.modules``, frames and
-  tracing, ctypes and gc, dynamic code, processes, signals, sockets, files
-  outside the notebook's folder, and libraries the assignment's rules forbid;
+  ordinary code cells; test and read-only cells come from the gradebook);
 * the **run**: the sandboxed kernel's audit hook reports imports, file access
-  outside the usual places, processes, sockets, ctypes, gc, frame tricks and
-  patched library classes, attributed to the cell whose code did it.
+  outside the usual places, processes, sockets, ctypes, gc, frame tricks, dynamic
+  code and patched library classes, attributed to the cell whose code did it.
 
-Findings are *flags* for an instructor to look at, except two kinds of
-*violations*. A forbidden library used in a solution cell breaks the rules the
-notebook states: the tests of that function score 0 (see
-:mod:`cnnkit.grader.rules`). Changing the grading machinery itself (the
-``cnncourse`` checks and recorder, how IPython runs or displays cells,
-``sys.modules``, the audit log) is never part of a fair solution and could
-forge what the tests record: the whole notebook scores 0.
+What is found falls into three kinds:
+
+* **tampering** (whole notebook scores 0, the report says why; an instructor can
+  regrade by hand in formgrader): changing the grading machinery (the
+  ``cnncourse`` checks and recorder, how IPython runs or displays cells,
+  ``sys.modules``, the audit log), patching library objects the tests rely on
+  (numpy, torch, ...), or the means to do so unseen (``exec``/``eval``/
+  ``compile``/``__import__``, ``importlib``, ``builtins``, ``ctypes``, ``gc``'s
+  object graph, frames and code objects, tracing and audit hooks). A fair
+  solution of these assignments never needs any of them, and they could forge
+  what the tests record;
+* a **rule violation** (the tests of one solution cell score 0): a library the
+  assignment forbids used in that cell (see :mod:`cnnkit.grader.rules`);
+* a **flag** (no effect on the grade, listed for the instructor): processes,
+  signals, sockets, files outside the notebook's folder, threads, IPython magics
+  and kernel internals, ``globals()``/``vars()``, ``inspect``.
 """
 from __future__ import annotations
 
@@ -30,76 +36,68 @@ from cnnkit import notebooks
 from cnnkit.grader.rules import Rules
 from cnnkit.grader.sandbox import DATA, HOME, TORCH_HOME
 
-INTERNAL_NAMES = {
-    "get_ipython": "kernel internals", "In": "kernel internals", "Out": "kernel internals",
-    "_ih": "kernel internals", "_oh": "kernel internals", "_i": "kernel internals", "_ii": "kernel internals",
-    "_iii": "kernel internals", "_dh": "kernel internals", "__IPYTHON__": "kernel internals",
-    "__builtins__": "builtins", "__import__": "dynamic code", "exec": "dynamic code", "eval": "dynamic code",
-    "compile": "dynamic code", "globals": "namespace access", "vars": "namespace access",
-}
-# Attributes that are internals whatever they belong to.
-INTERNAL_ATTRIBUTES = {
-    "_getframe": "frames", "settrace": "tracing", "setprofile": "tracing", "currentframe": "frames",
-    "f_back": "frames", "f_globals": "frames", "f_locals": "frames", "f_builtins": "frames", "tb_frame": "frames",
-    "gi_frame": "frames", "__globals__": "frames", "__code__": "code objects", "co_code": "code objects",
-    "__closure__": "code objects", "cell_contents": "code objects", "__bases__": "patching",
-    "__subclasses__": "patching", "__setattr__": "patching", "__builtins__": "builtins",
-    "input_transformers_cleanup": "kernel internals", "input_transformers_post": "kernel internals",
-    "ast_transformers": "kernel internals", "set_custom_exc": "kernel internals", "showtraceback": "kernel internals",
-    "excepthook": "kernel internals", "user_ns": "kernel internals", "display_pub": "kernel internals",
-    "get_objects": "gc", "get_referrers": "gc", "get_referents": "gc", "addaudithook": "audit hooks",
-}
-# Attributes that are internals on these modules only (``os.system`` yes, ``np.stack`` no).
-QUALIFIED_ATTRIBUTES = {
-    ("sys", "modules"): "sys.modules", ("inspect", "stack"): "frames", ("importlib", "reload"): "sys.modules",
-    ("importlib", "import_module"): "sys.modules", ("os", "_exit"): "processes", ("os", "system"): "processes",
-    ("os", "fork"): "processes", ("os", "kill"): "processes", ("os", "killpg"): "processes",
-    ("os", "execv"): "processes", ("os", "execve"): "processes", ("os", "popen"): "processes",
-    ("os", "spawnv"): "processes", ("os", "setsid"): "processes", ("os", "remove"): "files",
-    ("os", "unlink"): "files", ("shutil", "rmtree"): "files", ("os", "chmod"): "files",
-}
-SUSPECT_MODULES = {
-    "ctypes": "ctypes", "_ctypes": "ctypes", "cffi": "ctypes", "gc": "gc", "inspect": "frames",
-    "importlib": "sys.modules", "builtins": "builtins", "IPython": "kernel internals",
+FUNCTION = "function"   # a violation that costs the tests of one solution cell
+NOTEBOOK = "notebook"   # a violation that costs the whole notebook
+TAMPERING = "tampering"
+
+# Module roots whose attributes tests and recorders rely on; assigning into them is patching.
+LIBRARIES = {"numpy", "torch", "torchvision", "matplotlib", "IPython", "ipykernel", "builtins", "sys", "os", "math",
+             "random", "time", "cnncourse", "PIL", "tqdm", "functools", "inspect", "types", "json", "io"}
+# Configuration a fair solution may set on those libraries.
+SETTINGS = {"rcParams", "environ", "backends", "defaults", "printoptions"}
+# Using these attributes at all changes how cells run or show their results.
+MACHINERY = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers", "set_custom_exc",
+             "display_pub", "display_formatter", "displayhook_class", "_showtraceback", "showtraceback",
+             "user_ns", "user_global_ns", "excepthook", "displayhook"}
+# Means of acting unseen.
+EVASION_NAMES = {"exec": "runs code from a string", "eval": "runs code from a string",
+                 "compile": "compiles code from a string", "__import__": "imports by name",
+                 "__builtins__": "reaches the builtins"}
+EVASION_ATTRIBUTES = {"_getframe", "currentframe", "f_back", "f_globals", "f_locals", "f_builtins", "f_code",
+                      "tb_frame", "gi_frame", "cr_frame", "__globals__", "__code__", "co_code", "__closure__",
+                      "cell_contents", "settrace", "setprofile", "addaudithook", "get_objects", "get_referrers",
+                      "get_referents", "__subclasses__", "__bases__", "__mro__", "__setattr__", "__delattr__"}
+EVASION_MODULES = {"importlib", "builtins", "ctypes", "_ctypes", "cffi", "marshal", "code", "codeop", "dis", "_thread",
+                   "sysconfig", "site"}
+FLAGGED_MODULES = {
+    "subprocess": "processes", "multiprocessing": "processes", "pty": "processes", "signal": "signals",
+    "socket": "network", "urllib": "network", "http": "network", "requests": "network", "ssl": "network",
+    "threading": "threads", "atexit": "exit hooks", "inspect": "introspection", "resource": "limits",
     "ipykernel": "kernel internals", "jupyter_client": "kernel internals", "zmq": "kernel internals",
     "nbformat": "kernel internals", "nbclient": "kernel internals", "nbgrader": "kernel internals",
-    "subprocess": "processes", "multiprocessing": "processes", "signal": "signals", "pty": "processes",
-    "socket": "network", "urllib": "network", "http": "network", "requests": "network", "ssl": "network",
-    "threading": "threads", "_thread": "threads", "atexit": "exit hooks", "code": "dynamic code",
-    "codeop": "dynamic code", "marshal": "code objects", "dis": "code objects", "types": "code objects",
-    "resource": "limits", "sys": None, "os": None,
+    "IPython": "kernel internals", "shutil": "files", "gc": "memory management", "pickle": "serialization",
+    "dill": "serialization",
 }
-ALLOWED_DISPLAY = {"IPython.display"}
-PATH_WORDS = re.compile(r"(^/|^~|\.\./|gradebook|\.ipynb|submitted|autograded|source/|\.ssh|\.jupyter|\.ipython)")
-RUN_CATEGORIES = {
-    "exec": "dynamic code", "compile": "dynamic code", "code.__new__": "code objects",
-    "function.__new__": "code objects", "marshal.loads": "code objects",
+DISPLAY_NAMES = {"display", "HTML", "Image", "clear_output", "Markdown", "Math", "Latex"}
+FLAGGED_NAMES = {"get_ipython": "kernel internals", "In": "kernel internals", "Out": "kernel internals",
+                 "_ih": "kernel internals", "_oh": "kernel internals", "_i": "kernel internals",
+                 "_ii": "kernel internals", "_iii": "kernel internals", "_dh": "kernel internals",
+                 "__IPYTHON__": "kernel internals", "globals": "namespace access", "vars": "namespace access"}
+QUALIFIED = {("os", "_exit"): "processes", ("os", "system"): "processes", ("os", "fork"): "processes",
+             ("os", "kill"): "signals", ("os", "killpg"): "signals", ("os", "execv"): "processes",
+             ("os", "execve"): "processes", ("os", "popen"): "processes", ("os", "spawnv"): "processes",
+             ("os", "setsid"): "processes", ("os", "remove"): "files", ("os", "unlink"): "files",
+             ("os", "chmod"): "files", ("os", "listdir"): "files", ("os", "scandir"): "files",
+             ("os", "walk"): "files", ("sys", "modules"): "kernel internals"}
+PATH_WORDS = re.compile(r"(^/(?!tmp/)|^~|\.\./|gradebook|submitted/|autograded/|source/|\.ssh|\.jupyter|\.ipython)")
+RUN_FLAGS = {
     "os.system": "processes", "os.exec": "processes", "os.posix_spawn": "processes", "os.fork": "processes",
     "os.forkpty": "processes", "subprocess.Popen": "processes", "os.kill": "signals", "os.killpg": "signals",
     "signal.pthread_kill": "signals", "socket.connect": "network", "socket.bind": "network",
-    "socket.sendto": "network", "socket.getaddrinfo": "network",
-    "ctypes.dlopen": "ctypes", "ctypes.dlsym": "ctypes", "ctypes.addressof": "ctypes", "ctypes.cdata": "ctypes",
-    "ctypes.string_at": "ctypes", "ctypes.call_function": "ctypes", "gc.get_objects": "gc",
-    "gc.get_referrers": "gc", "gc.get_referents": "gc", "sys._getframe": "frames", "sys._current_frames": "frames",
-    "sys.settrace": "tracing", "sys.setprofile": "tracing", "sys.addaudithook": "audit hooks",
-    "object.__setattr__": "patching", "object.__delattr__": "patching", "os.remove": "files",
-    "os.rename": "files", "os.rmdir": "files", "os.chmod": "files", "os.symlink": "files", "os.link": "files",
-    "os.truncate": "files", "shutil.rmtree": "files", "os.listdir": "files", "os.scandir": "files",
-    "os.chdir": "files",
+    "socket.sendto": "network", "socket.getaddrinfo": "network", "os.remove": "files", "os.rename": "files",
+    "os.rmdir": "files", "os.chmod": "files", "os.symlink": "files", "os.link": "files", "os.truncate": "files",
+    "shutil.rmtree": "files", "os.listdir": "files", "os.scandir": "files", "os.chdir": "files",
 }
-PATCHED_OWNERS = ("numpy", "torch", "cnncourse", "builtins", "IPython", "ipykernel", "matplotlib")
-
-
-FUNCTION = "function"   # a violation that costs the tests of one solution cell
-NOTEBOOK = "notebook"   # a violation that costs the whole notebook
-TAMPERING = "tampering with grading"
-# Using these at all changes how cells run or show their results.
-MACHINERY = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers", "set_custom_exc",
-             "display_pub", "display_formatter", "displayhook_class"}
-# Assigning these on the shell, sys or IPython does.
-SHELL_ATTRIBUTES = {"showtraceback", "_showtraceback", "excepthook", "displayhook", "run_cell", "run_cell_async",
-                    "events", "audit", "user_ns", "user_global_ns"}
-SHELL_ROOTS = {"get_ipython", "sys", "IPython", "ipykernel", "builtins", "__builtins__"}
+RUN_EVASION = {
+    "exec": "ran code from a string", "compile": "compiled code from a string", "code.__new__": "built a code object",
+    "function.__new__": "built a function object", "marshal.loads": "loaded marshalled code",
+    "ctypes.dlopen": "used ctypes", "ctypes.dlsym": "used ctypes", "ctypes.addressof": "used ctypes",
+    "ctypes.cdata": "used ctypes", "ctypes.string_at": "used ctypes", "ctypes.call_function": "used ctypes",
+    "gc.get_objects": "searched the object graph", "gc.get_referrers": "searched the object graph",
+    "gc.get_referents": "searched the object graph", "sys._getframe": "read interpreter frames",
+    "sys._current_frames": "read interpreter frames", "sys.settrace": "installed a tracer",
+    "sys.setprofile": "installed a profiler", "sys.addaudithook": "installed an audit hook",
+}
 
 
 @dataclass(frozen=True)
@@ -132,129 +130,180 @@ def student_cells(notebook) -> list[tuple[int, str, str]]:
 def scan(notebook, rules: Rules) -> list[Finding]:
     """Findings of the static scan of the student's cells."""
     cells = student_cells(notebook)
-    forbidden_names = _forbidden_bindings(notebook, rules)
-    runtime_names = _runtime_bindings(source for _, _, source in cells)
-    shell_names = SHELL_ROOTS | _shell_bindings(source for _, _, source in cells)
+    solutions = set(notebooks.solution_ids(notebook))
+    forbidden = _bindings(notebook.cells, lambda module: rules.forbids(module))
+    modules = _bindings(notebook.cells, lambda module: module.split(".")[0] in LIBRARIES)
+    shells = _shell_bindings(source for _, _, source in cells)
     findings: list[Finding] = []
-    for index, name, source in cells:
-        solution = name in set(notebooks.solution_ids(notebook))
-        findings += _scan_cell(name, source, rules, forbidden_names if solution else {}, solution, runtime_names,
-                               shell_names)
+    for _, name, source in cells:
+        scanner = _Scanner(name, rules, name in solutions, forbidden if name in solutions else {}, modules, shells)
+        findings += scanner.scan(source)
     return _unique(findings)
 
 
 def _python(source: str) -> str:
-    """The cell as Python: IPython magics and shell escapes become flagged comments."""
+    """The cell as Python: IPython magics and shell escapes become ``pass``."""
     lines = []
     for line in source.split("\n"):
         stripped = line.lstrip()
-        lines.append(line[: len(line) - len(stripped)] + "pass  # magic" if stripped.startswith(("%", "!")) else line)
+        lines.append(line[: len(line) - len(stripped)] + "pass" if stripped.startswith(("%", "!")) else line)
     return "\n".join(lines)
 
 
-def _scan_cell(name: str, source: str, rules: Rules, forbidden_names: dict, solution: bool,
-               runtime_names: set[str], shell_names: set[str]) -> list[Finding]:
-    findings = []
+class _Scanner:
+    def __init__(self, cell, rules: Rules, solution: bool, forbidden: dict, modules: dict, shells: set):
+        self.cell, self.rules, self.solution = cell, rules, solution
+        self.forbidden, self.modules, self.shells = forbidden, modules, shells
+        self.findings: list[Finding] = []
 
-    def flag(category, detail, violation=""):
-        findings.append(Finding(name, category, detail, "scan", violation))
+    def flag(self, category, detail, violation=""):
+        self.findings.append(Finding(self.cell, category, detail, "scan", violation))
 
-    def changes(target, what):
-        root = _root_name(target)
-        if root == "cnncourse" or root in runtime_names:
-            flag(TAMPERING, f"{what} {ast.unparse(target)[:80]} (the course's checks and recorder)", NOTEBOOK)
-        elif isinstance(target, ast.Attribute) and (target.attr in MACHINERY or (
-                target.attr in SHELL_ATTRIBUTES and root in shell_names)):
-            flag(TAMPERING, f"{what} {ast.unparse(target)[:80]} (how cells run or show their results)", NOTEBOOK)
-        elif _is_sys_modules(target):
-            flag(TAMPERING, f"{what} {ast.unparse(target)[:80]} (the table of loaded modules)", NOTEBOOK)
-        elif _rooted_in_module(target, bare=what != "assigns to"):
-            flag("patching", f"{what} {ast.unparse(target)[:80]}")
+    def tamper(self, detail):
+        self.flag(TAMPERING, detail, NOTEBOOK)
 
-    if any(line.lstrip().startswith(("%", "!")) for line in source.split("\n")):
-        flag("kernel internals", "IPython magic or shell command (% or !)")
-    try:
-        tree = ast.parse(_python(source))
-    except SyntaxError:
-        return findings
-    local = _stored_names(tree)
-    forbidden_names = {k: v for k, v in forbidden_names.items() if k not in local}
-    for node in ast.walk(tree):
+    def scan(self, source: str) -> list[Finding]:
+        if any(line.lstrip().startswith(("%", "!")) for line in source.split("\n")):
+            self.flag("kernel internals", "IPython magic or shell command (% or !)")
+        try:
+            tree = ast.parse(_python(source))
+        except SyntaxError:
+            return self.findings
+        local = _stored_names(tree)
+        self.forbidden = {k: v for k, v in self.forbidden.items() if k not in local}
+        self.modules = {k: v for k, v in self.modules.items() if k not in local or k in _imported_names(tree)}
+        for node in ast.walk(tree):
+            self.visit(node)
+        return self.findings
+
+    def visit(self, node) -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            for module in modules:
-                if solution and rules.forbids(module):
-                    flag("forbidden library", f"imports {module}: {rules.message}", FUNCTION)
-                category = SUSPECT_MODULES.get(module.split(".")[0])
-                if category and module not in ALLOWED_DISPLAY and not (
-                        module.split(".")[0] == "IPython" and node_names(node) <= {"display", "HTML", "Image",
-                                                                                    "clear_output", "Markdown"}):
-                    flag(category, f"imports {module}")
-        elif isinstance(node, ast.Name) and node.id in INTERNAL_NAMES and isinstance(node.ctx, ast.Load):
-            flag(INTERNAL_NAMES[node.id], f"uses {node.id}")
-        elif isinstance(node, ast.Name) and node.id in forbidden_names and isinstance(node.ctx, ast.Load):
-            flag("forbidden library", f"uses {node.id} ({forbidden_names[node.id]}): {rules.message}", FUNCTION)
+            self.imports(node)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id in EVASION_NAMES:
+                self.tamper(f"uses {node.id} ({EVASION_NAMES[node.id]})")
+            elif node.id in FLAGGED_NAMES:
+                self.flag(FLAGGED_NAMES[node.id], f"uses {node.id}")
+            if node.id in self.forbidden:
+                self.flag("forbidden library", f"uses {node.id} ({self.forbidden[node.id]}): {self.rules.message}",
+                          FUNCTION)
         elif isinstance(node, ast.Attribute):
-            base = node.value.id if isinstance(node.value, ast.Name) else None
-            if node.attr in MACHINERY:
-                flag(TAMPERING, f"uses .{node.attr} (how cells run or show their results)", NOTEBOOK)
-            elif node.attr in INTERNAL_ATTRIBUTES:
-                flag(INTERNAL_ATTRIBUTES[node.attr], f"uses .{node.attr}")
-            elif (base, node.attr) in QUALIFIED_ATTRIBUTES:
-                flag(QUALIFIED_ATTRIBUTES[(base, node.attr)], f"uses {base}.{node.attr}")
-            if solution and rules.forbids_call(name, node.attr):
-                flag("forbidden function", f"uses .{node.attr}: {rules.call_message(name)}", FUNCTION)
+            self.attribute(node)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr") \
                 and node.args:
-            changes(node.args[0], node.func.id)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _is_sys_modules(node.func.value) \
-                and node.func.attr in ("update", "pop", "setdefault", "clear", "__setitem__", "__delitem__"):
-            changes(node.func.value, f"calls {node.func.attr} on")
+            self.changes(node.args[0], node.func.id, whole=True)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register" \
                 and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "events":
-            flag(TAMPERING, "registers an IPython event callback (how cells run)", NOTEBOOK)
+            self.tamper("registers an IPython event callback (how cells run)")
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete, ast.AnnAssign)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for target in targets:
                 if isinstance(target, (ast.Attribute, ast.Subscript)):
-                    changes(target, "deletes" if isinstance(node, ast.Delete) else "assigns to")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and PATH_WORDS.search(node.value) \
-                and len(node.value) < 300 and "\n" not in node.value:
-            flag("files", f"names a path outside the notebook: {node.value[:80]!r}")
-    return findings
+                    self.changes(target, "deletes" if isinstance(node, ast.Delete) else "assigns to")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300 \
+                and "\n" not in node.value and PATH_WORDS.search(node.value):
+            self.flag("files", f"names a path outside the notebook: {node.value[:80]!r}")
+
+    def imports(self, node) -> None:
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        for module in modules:
+            root = module.split(".")[0]
+            if self.solution and self.rules.forbids(module):
+                self.flag("forbidden library", f"imports {module}: {self.rules.message}", FUNCTION)
+            if root in EVASION_MODULES:
+                self.tamper(f"imports {module}")
+            elif root == "IPython" and isinstance(node, ast.ImportFrom) and (
+                    module == "IPython.display" or {a.name for a in node.names} <= DISPLAY_NAMES):
+                continue
+            elif root in FLAGGED_MODULES:
+                self.flag(FLAGGED_MODULES[root], f"imports {module}")
+            if isinstance(node, ast.ImportFrom) and root in ("sys", "os") and any(
+                    a.name in ("modules", "_getframe", "settrace", "setprofile", "addaudithook") for a in node.names):
+                self.tamper(f"imports internals from {module}")
+
+    def attribute(self, node: ast.Attribute) -> None:
+        base = node.value.id if isinstance(node.value, ast.Name) else None
+        if node.attr in MACHINERY:
+            self.tamper(f"uses .{node.attr} (how cells run or show their results)")
+        elif node.attr in EVASION_ATTRIBUTES:
+            self.tamper(f"uses .{node.attr} (frames, code objects, tracing or the object graph)")
+        elif base in self.modules and self.modules[base].split(".")[0] in ("sys",) and node.attr == "modules":
+            self.tamper("uses sys.modules (the table of loaded modules)")
+        elif (self._module_of(base), node.attr) in QUALIFIED:
+            self.flag(QUALIFIED[(self._module_of(base), node.attr)], f"uses {base}.{node.attr}")
+        if base in self.forbidden:
+            return
+        if self.solution and self.rules.forbids_call(self.cell, node.attr):
+            self.flag("forbidden function", f"uses .{node.attr}: {self.rules.call_message(self.cell)}", FUNCTION)
+
+    def _module_of(self, name) -> str | None:
+        return self.modules.get(name, "").split(".")[0] or None
+
+    def changes(self, target, what: str, whole: bool = False) -> None:
+        """An assignment, deletion, setattr or delattr whose target is ``target``."""
+        root = _root_name(target)
+        text = ast.unparse(target)[:80]
+        module = self._module_of(root)
+        if root in self.shells or (isinstance(target, ast.Attribute) and target.attr in MACHINERY):
+            self.tamper(f"{what} {text} (how cells run or show their results)")
+        elif module == "cnncourse":
+            self.tamper(f"{what} {text} (the course's checks and recorder)")
+        elif module and (whole or target is not None and not _is_bare(target)):
+            if module == "sys" and "modules" in text:
+                self.tamper(f"{what} {text} (the table of loaded modules)")
+            elif not any(part in SETTINGS for part in _parts(target)):
+                self.tamper(f"{what} {text} (a library the tests rely on)")
+
+
+def _is_bare(node) -> bool:
+    return isinstance(node, ast.Name)
+
+
+def _parts(node) -> set[str]:
+    parts = set()
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Attribute):
+            parts.add(node.attr)
+        node = node.value
+    return parts
 
 
 def _root_name(node) -> str | None:
+    """The name an expression starts from (``vars(np)[...]`` and ``getattr(np, ...)`` start from ``np``)."""
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
-        node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Call):
+            through = isinstance(node.func, ast.Name) and node.func.id in ("vars", "getattr") and node.args
+            node = node.args[0] if through else node.func
+        else:
+            node = node.value
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _is_sys_modules(node) -> bool:
-    while isinstance(node, ast.Subscript):
-        node = node.value
-    return isinstance(node, ast.Attribute) and node.attr == "modules" and _root_name(node) == "sys"
-
-
-def _runtime_bindings(sources) -> set[str]:
-    """Names the student's cells bind to the course runtime (``import cnncourse.checks as c`` binds ``c``)."""
-    names = set()
-    for source in sources:
+def _bindings(cells, wanted) -> dict[str, str]:
+    """Names bound by imports anywhere in the notebook to modules (or their members) ``wanted`` accepts."""
+    names = {}
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
         try:
-            tree = ast.parse(_python(source))
+            tree = ast.parse(_python(cell.source))
         except SyntaxError:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                names |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] == "cnncourse"}
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "cnncourse":
-                names |= {a.asname or a.name for a in node.names}
+                for alias in node.names:
+                    if wanted(alias.name):
+                        names[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else \
+                            alias.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module and wanted(node.module):
+                for alias in node.names:
+                    names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return names
 
 
 def _shell_bindings(sources) -> set[str]:
-    """Names bound to the IPython shell (``ip = get_ipython()``)."""
-    names = set()
+    """``get_ipython`` and names bound to the IPython shell (``ip = get_ipython()``)."""
+    names = {"get_ipython"}
     for source in sources:
         try:
             tree = ast.parse(_python(source))
@@ -263,6 +312,14 @@ def _shell_bindings(sources) -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Assign) and _root_name(node.value) == "get_ipython":
                 names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def _imported_names(tree) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
     return names
 
 
@@ -276,48 +333,7 @@ def _stored_names(tree) -> set[str]:
             names.add(node.arg)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                names.add(alias.asname or alias.name.split(".")[0])
-    return names
-
-
-def node_names(node) -> set[str]:
-    return {a.name for a in node.names}
-
-
-def _rooted_in_module(target, bare: bool = False) -> bool:
-    """``np.allclose = ...``, ``torch.nn.functional.conv2d = ...``, ``cnncourse.checks.x = ...``:
-    assignment into something reached from a bare lower-case name (a module), not ``self.x``."""
-    node = target
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        node = node.value
-    if not isinstance(node, ast.Name) or (node is target and not bare):
-        return False
-    root = node.id
-    return root in ("np", "numpy", "torch", "nn", "F", "plt", "sys", "os", "builtins", "cnncourse", "math",
-                    "matplotlib", "IPython", "random", "time")
-
-
-def _forbidden_bindings(notebook, rules: Rules) -> dict[str, str]:
-    """Names bound anywhere in the notebook to a module the rules forbid in solutions."""
-    names = {}
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(_python(cell.source))
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if rules.forbids(alias.name):
-                        names[alias.asname or alias.name.split(".")[0]] = alias.name
-            elif isinstance(node, ast.ImportFrom) and node.module and rules.forbids(node.module):
-                for alias in node.names:
-                    names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
+    return names | _imported_names(tree)
 
 
 # ------------------------------------------------------------------ the run
@@ -355,8 +371,8 @@ def from_run(notebook, audit: list[str], rules: Rules, assignment: str) -> list[
             else:
                 continue
         else:
-            cell = "dynamic code"
-        finding = _judge_event(cell, name, detail, rules, cell in solutions, assignment)
+            cell = "code outside the notebook's cells"
+        finding = _judge_event(cell, name, detail, rules, cell in solutions)
         if finding:
             findings.append(finding)
     if numbers and sorted(numbers) != list(range(1, max(numbers) + 1)):
@@ -365,37 +381,36 @@ def from_run(notebook, audit: list[str], rules: Rules, assignment: str) -> list[
     return _unique(findings)
 
 
-def _judge_event(cell, event, detail, rules: Rules, solution: bool, assignment: str) -> Finding | None:
+def _judge_event(cell, event, detail, rules: Rules, solution: bool) -> Finding | None:
     if event == "import":
         module = detail[0]
+        root = module.split(".")[0]
         if solution and rules.forbids(module):
             return Finding(cell, "forbidden library", f"imported {module} while running: {rules.message}", "run",
                            FUNCTION)
-        category = SUSPECT_MODULES.get(module.split(".")[0])
-        if category and module not in ALLOWED_DISPLAY:
-            return Finding(cell, category, f"imported {module}", "run")
+        if root in EVASION_MODULES:
+            return Finding(cell, TAMPERING, f"imported {module}", "run", NOTEBOOK)
+        if root in FLAGGED_MODULES and root != "IPython":
+            return Finding(cell, FLAGGED_MODULES[root], f"imported {module}", "run")
         return None
     if event == "open":
-        path = detail[0]
-        if _allowed_path(path, assignment):
-            return None
-        return Finding(cell, "files", f"opened {path} ({detail[1]})", "run")
+        return None if _allowed_path(detail[0]) else Finding(cell, "files", f"opened {detail[0]} ({detail[1]})", "run")
     if event in ("object.__setattr__", "object.__delattr__"):
-        owner = detail[0]
-        if owner.split(".")[0] in ("cnncourse", "IPython", "ipykernel"):
-            return Finding(cell, TAMPERING, f"changed {owner}.{detail[1]}.{detail[2]}", "run", NOTEBOOK)
-        if owner.split(".")[0] in PATCHED_OWNERS:
-            return Finding(cell, "patching", f"changed {owner}.{detail[1]}.{detail[2]}", "run")
+        owner = detail[0].split(".")[0]
+        if owner in LIBRARIES:
+            return Finding(cell, TAMPERING, f"changed the class {detail[0]}.{detail[1]} ({detail[2]})", "run", NOTEBOOK)
         return None
+    if event in RUN_EVASION:
+        return Finding(cell, TAMPERING, f"{RUN_EVASION[event]} ({event})", "run", NOTEBOOK)
     if event in ("os.listdir", "os.scandir", "os.chdir"):
         path = detail[0].strip("'\"b") if detail else ""
-        if _allowed_path(path, assignment) or path in ("", ".", "None"):
+        if path in ("", ".", "None") or _allowed_path(path):
             return None
-    category = RUN_CATEGORIES.get(event)
+    category = RUN_FLAGS.get(event)
     return Finding(cell, category, f"{event} {' '.join(detail)[:120]}", "run") if category else None
 
 
-def _allowed_path(path: str, assignment: str) -> bool:
+def _allowed_path(path: str) -> bool:
     if not path.startswith("/"):
         return ".." not in path.split("/")
     private = (f"{HOME}/.ipython", f"{HOME}/.cnnkit-audit", f"{HOME}/.jupyter", f"{HOME}/.local/share/jupyter")
