@@ -21,8 +21,7 @@ import tempfile
 from pathlib import Path
 
 from cnnkit import notebooks
-from cnnkit.course import Course, load
-from cnnkit.grading import run_nbgrader, prepare_template
+from cnnkit.course import Course, load, run_nbgrader, scratch_course
 
 
 def generate_release(course: Course, assignments: list[str]) -> None:
@@ -109,7 +108,7 @@ def run(args) -> int:
     if not args.check:
         generate_release(course, assignments)
     with tempfile.TemporaryDirectory(prefix="cnnkit-build-") as tmp:
-        fresh = {a: prepare_template(course, a, Path(tmp) / a).root for a in assignments}
+        fresh = {a: scratch_course(course, [a], Path(tmp) / a).root for a in assignments}
         problems = check_release(course, assignments, fresh)
     for problem in problems:
         print(problem, file=sys.stderr)

@@ -16,7 +16,7 @@ from typing import Callable
 import nbformat
 
 from cnnkit import notebooks
-from cnnkit.grading import Submission, Template
+from cnnkit.course import Course
 from cnnkit.submissions import Change, synthesise_files
 
 ASSIGNMENT = "01_numpy_cnn"
@@ -27,14 +27,14 @@ HANG_TIMEOUT = 5
 class Case:
     student: str
     description: str
-    build: Callable[[Template], nbformat.NotebookNode | str]
+    build: Callable[[Course, str], nbformat.NotebookNode | str]
     error: str | None = None  # a phrase the error must contain; None: graded normally
     loses: frozenset[str] = frozenset()
-    timeout: int | None = None  # per-cell timeout to grade this case with
+    note: str = ""  # a phrase the grading notes must contain
 
 
-def _reference(template: Template, changes=()) -> nbformat.NotebookNode:
-    return synthesise_files(template.release_notebook, template.source_notebook, changes)
+def _reference(course: Course, assignment: str, changes=()) -> nbformat.NotebookNode:
+    return synthesise_files(course.release_notebook(assignment), course.source_notebook(assignment), changes)
 
 
 def _without_cells(nb, cell_ids: set[str]):
@@ -66,38 +66,40 @@ CONVOLVE_CELLS = frozenset({"convolve_visible", "convolve_hidden"})
 
 CASES = [
     Case("broken-json", "a file cut off in the middle",
-         lambda t: '{"cells": [ this is not json', error="not valid JSON"),
+         lambda c, a: '{"cells": [ this is not json', error="not valid JSON"),
     Case("not-a-notebook", "valid JSON that is not a notebook",
-         lambda t: json.dumps({"hello": "world"}), error="not a valid Jupyter notebook"),
+         lambda c, a: json.dumps({"hello": "world"}), error="not a valid Jupyter notebook"),
     Case("old-metadata", "nbgrader metadata of an older schema",
-         lambda t: _old_schema(_reference(t)), error="schema"),
+         lambda c, a: _old_schema(_reference(c, a)), error="schema"),
     Case("deleted-tests", "test cells deleted: nbgrader restores them, hidden tests included",
-         lambda t: _without_cells(_reference(t), set(CONVOLVE_CELLS))),
+         lambda c, a: _without_cells(_reference(c, a), set(CONVOLVE_CELLS))),
     Case("neutered-tests", "wrong convolve, its test cells replaced by `pass`",
-         lambda t: _with_test_sources(_reference(t, [STRIDE_BUG]), {c: "pass" for c in CONVOLVE_CELLS}),
+         lambda c, a: _with_test_sources(_reference(c, a, [STRIDE_BUG]), {t: "pass" for t in CONVOLVE_CELLS}),
          loses=CONVOLVE_CELLS),
     Case("kernel-crash", "code that kills the kernel",
-         lambda t: _reference(t, [Change("relu", code="import os\nos._exit(1)")]), error="could not grade"),
+         lambda c, a: _reference(c, a, [Change("relu", code="import os\nos._exit(1)")]),
+         loses=frozenset({"relu_visible", "relu_hidden", "maxpool_visible", "maxpool_hidden",
+                          "fully_connected_visible", "fully_connected_hidden", "feedforward_visible",
+                          "feedforward_hidden", "convolve_fast_visible", "convolve_fast_hidden"}),
+         note="kernel died"),
     Case("endless-loop", "convolve never returns: its cells time out, the rest is graded",
-         lambda t: _reference(t, [Change("convolve", code="while True:\n    pass")]),
-         loses=CONVOLVE_CELLS, timeout=HANG_TIMEOUT),
+         lambda c, a: _reference(c, a, [Change("convolve", code="while True:\n    pass")]),
+         loses=CONVOLVE_CELLS),
 ]
 
 
-def submission(case: Case, template: Template) -> Submission:
-    return Submission(case.student, case.build(template))
-
-
 def mismatch(case: Case, result) -> str | None:
-    """Why a graded broken submission is not what the case expects."""
+    """Why a graded broken submission (a :class:`cnnkit.grader.report.Row`) is not what the case expects."""
     if case.error is not None:
         if result.error is None or case.error.lower() not in result.error.lower():
             return f"{case.student}: expected an error mentioning {case.error!r}, got {result.error!r}"
         if result.total != 0:
             return f"{case.student}: an ungradable submission must score 0, got {result.total}"
         return None
-    if result.error:
+    if result.status != "graded":
         return f"{case.student}: should be graded, but: {result.error}"
     if result.lost() != case.loses:
         return f"{case.student}: lost {sorted(result.lost())}, expected {sorted(case.loses)}"
+    if case.note and not any(case.note in n for n in result.notes):
+        return f"{case.student}: expected a note mentioning {case.note!r}, got {result.notes}"
     return None

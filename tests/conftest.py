@@ -86,7 +86,8 @@ def fingerprint(paths: list[Path], content: bool = True) -> dict[str, tuple]:
     """Every file under ``paths``: size, mtime and (with ``content``) a hash."""
     found = {}
     for root in paths:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+        files = [root] if root.is_file() else sorted(
+            p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if root.exists() else []
         for path in files:
             stat = path.stat()
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if content and stat.st_size < 50_000_000 else ""
@@ -222,8 +223,9 @@ def grading_run(course, scratch, offline_env, workdir) -> GradingRun:
             _write(extra[name], a1, {"honest-a": honest, **cases, "honest-b": honest})
             add(extra[name], a1, **(hostile.TIME_LIMITS if slow else {}))
 
-    before = {area: fingerprint(paths, content=area != "venv")
-              for c in extra.values() for area, paths in protected(c.root).items()}
+    watched = {f"{name}/{area}": paths for name, c in extra.items() for area, paths in protected(c.root).items()
+               if area == "course" or name == "hostile"}
+    before = {key: fingerprint(paths, content=not key.endswith("venv")) for key, paths in watched.items()}
     os.environ[hostile.SECRET_ENV] = secret
     pool = LocalPool(WORKERS)
     try:
@@ -232,8 +234,7 @@ def grading_run(course, scratch, offline_env, workdir) -> GradingRun:
         pool.close()
         os.environ.pop(hostile.SECRET_ENV, None)
         listener.close()
-    after = {area: fingerprint(paths, content=area != "venv")
-             for c in extra.values() for area, paths in protected(c.root).items()}
+    after = {key: fingerprint(paths, content=not key.endswith("venv")) for key, paths in watched.items()}
     assert not run.reference_failures, "\n\n".join(run.reference_failures.values())
 
     graded = []
@@ -254,7 +255,7 @@ def grading_run(course, scratch, offline_env, workdir) -> GradingRun:
                     result.cheats[(job.assignment, student)] = report.row(recorded)
         result.broken = {s: report.row(r) for s, r in run.of(jobs[len(assignments)]).items()}
         result.hostile = {s: report.row(r) for job in jobs[len(assignments) + 1:] for s, r in run.of(job).items()}
-        result.changed = {area: sorted(set(before[area]) ^ set(after[area])
-                                       | {p for p in before[area] if p in after[area] and before[area][p] != after[area][p]})
-                          for area in before}
+        result.changed = {key: sorted(set(before[key]) ^ set(after[key])
+                                      | {p for p in before[key] if p in after[key] and before[key][p] != after[key][p]})
+                          for key in before}
     return result

@@ -9,9 +9,9 @@ from cnnkit.course import load
 COURSE = load()
 
 
-def test_release_is_fresh_and_leak_free(course, templates):
-    fresh = {a: t.root for a, t in templates.items()}
-    assert build.check_release(course, list(templates), fresh) == []
+def test_release_is_fresh_and_leak_free(course, scratch):
+    fresh = {a: c.root for a, c in scratch.items()}
+    assert build.check_release(course, list(scratch), fresh) == []
 
 
 @pytest.mark.parametrize("assignment", COURSE.built())
@@ -19,7 +19,7 @@ def test_every_assignment_has_a_release(assignment):
     assert COURSE.release_notebook(assignment).is_file(), "run `make release` and commit release/"
 
 
-def test_leak_check_catches_solutions_hidden_tests_and_instructor_files(course, templates, tmp_path):
+def test_leak_check_catches_solutions_hidden_tests_and_instructor_files(course, tmp_path):
     assignment = "01_numpy_cnn"
     source = notebooks.read(course.source_notebook(assignment))
     released = tmp_path / assignment
@@ -41,14 +41,14 @@ def test_leak_check_catches_solutions_hidden_tests_and_instructor_files(course, 
     assert "instructor-only file" in found
 
 
-def test_stale_release_is_reported(course, templates, tmp_path):
+def test_stale_release_is_reported(course, scratch, tmp_path):
     assignment = "01_numpy_cnn"
     committed = tmp_path / "release" / assignment
     shutil.copytree(course.root / "release" / assignment, committed)
     nb = notebooks.read(committed / "numpy_cnn.ipynb")
     nb.cells[0].source += "\nA sentence the source no longer has."
     notebooks.write(nb, committed / "numpy_cnn.ipynb")
-    assert build.differences(committed, templates[assignment].root / "release" / assignment) == [
+    assert build.differences(committed, scratch[assignment].root / "release" / assignment) == [
         "numpy_cnn.ipynb: differs from a fresh generate_assignment"]
 
 

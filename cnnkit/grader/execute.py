@@ -240,5 +240,5 @@ def _parse(lines: list[str]) -> Execution:
             result.status = "done"
         elif event == "failed" and result.status == "running":
             result.status = "failed"
-            result.message = f"the notebook could not be executed: {str(message.get('message'))[:500]}"
+            result.message = f"the notebook stopped: {str(message.get('message'))[:500]}"
     return result

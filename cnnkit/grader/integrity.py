@@ -58,7 +58,7 @@ EVASION_ATTRIBUTES = {"_getframe", "currentframe", "f_back", "f_globals", "f_loc
                       "cell_contents", "settrace", "setprofile", "addaudithook", "get_objects", "get_referrers",
                       "get_referents", "__subclasses__", "__bases__", "__mro__", "__setattr__", "__delattr__"}
 EVASION_MODULES = {"importlib", "builtins", "ctypes", "_ctypes", "cffi", "marshal", "code", "codeop", "dis", "_thread",
-                   "sysconfig", "site"}
+                   "sysconfig", "site", "cnnkit", "oracles"}
 FLAGGED_MODULES = {
     "subprocess": "processes", "multiprocessing": "processes", "pty": "processes", "signal": "signals",
     "socket": "network", "urllib": "network", "http": "network", "requests": "network", "ssl": "network",

@@ -74,7 +74,11 @@ def main() -> int:
         executor._cell_started = time.perf_counter()
         executor.preprocess(notebook, {"metadata": {"path": os.getcwd()}})
     except Exception as error:  # report and stop: the grader marks the rest as not run
-        results.write({"event": "failed", "message": f"{type(error).__name__}: {str(error)[:500]}"})
+        message = f"{type(error).__name__}: {str(error)[:500]}"
+        if type(error).__name__ == "DeadKernelError":
+            message = ("the kernel died (the notebook's code ended its process, or it ran out of memory); "
+                       "the cells after it did not run")
+        results.write({"event": "failed", "message": message})
         return 1
     finally:
         if fifo:

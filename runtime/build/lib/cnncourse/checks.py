@@ -255,7 +255,7 @@ def replay(name: str, parameters: tuple[str, ...], answers: list[tuple[tuple, ob
         for wanted, result in answers:
             if all(same(given[p], w) for p, w in zip(parameters, wanted)):
                 return np.array(result, copy=True) if isinstance(result, np.ndarray) else result
-        wanted = answers[0][0]
+        wanted = max((a for a, _ in answers), key=lambda a: sum(same(given[p], w) for p, w in zip(parameters, a)))
         differs = [f"{p} is {show(given[p])}, the example expects {show(w)}"
                    for p, w in zip(parameters, wanted) if not same(given[p], w)]
         raise AssertionError(f"{name} was called with other arguments than this example expects: "

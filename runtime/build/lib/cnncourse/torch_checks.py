@@ -342,3 +342,249 @@ def recorded_calls(module: nn.Module):
         yield calls
     finally:
         handle.remove()
+
+
+# ------------------------------------------------------------------ training loops
+#
+# Recorders for a loop the student wrote (train, validate, evaluate): they only
+# watch, through hooks that are removed after the block, and record raw
+# observations; what is right or wrong is decided elsewhere.
+
+
+class PassLog:
+    """What :func:`recorded_passes` saw.
+
+    * ``calls``: one :class:`Forward` per forward pass of the model (mode,
+      whether autograd was on, batch size), in order;
+    * ``outputs``: the model's output of each pass (detached copies), when asked for;
+    * ``backwards`` / ``stale_backwards``: backward passes, and those that found a
+      gradient left over from an earlier one (``optimizer.zero_grad()`` missing).
+    """
+
+    def __init__(self):
+        self.calls: list[Forward] = []
+        self.outputs: list[torch.Tensor] = []
+        self.backwards = 0
+        self.stale_backwards = 0
+
+    def table(self) -> list[tuple[bool, bool, int]]:
+        """``[(training, grad_enabled, batch_size), ...]``, one per forward pass."""
+        return [(c.training, c.grad_enabled, c.batch_size) for c in self.calls]
+
+
+@contextlib.contextmanager
+def recorded_passes(model: nn.Module, keep_outputs: bool = False):
+    """Record every forward (and backward) pass of ``model`` during the block, as a :class:`PassLog`.
+
+    Unlike :class:`ModeRecorder` nothing is wrapped: the student's code gets the
+    model itself (its attributes, its class), so any way of calling ``model(x)``
+    is seen. The gradient hook sits on the first parameter that requires a gradient.
+    """
+    log = PassLog()
+
+    def on_forward(module, args, kwargs, output):
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        size = int(first.shape[0]) if isinstance(first, torch.Tensor) and first.dim() else 0
+        log.calls.append(Forward(bool(module.training), torch.is_grad_enabled(), size))
+        if keep_outputs and isinstance(output, torch.Tensor):
+            log.outputs.append(output.detach().clone())
+
+    handles = [model.register_forward_hook(on_forward, with_kwargs=True)]
+    watched = next((p for p in model.parameters() if p.requires_grad), None)
+    if watched is not None:
+        def on_gradient(gradient):
+            log.backwards += 1
+            if watched.grad is not None and bool(watched.grad.abs().sum() > 0):
+                log.stale_backwards += 1
+
+        handles.append(watched.register_hook(on_gradient))
+    try:
+        yield log
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+class OptimizerUse:
+    """One optimizer that took steps: its class, learning rates, parameters and step count."""
+
+    def __init__(self, kind: str, lrs: list[float], params: list[int]):
+        self.type = kind
+        self.lrs = lrs
+        self.params = params
+        self.steps = 0
+
+    def summary(self) -> dict:
+        """A plain dict (for a record): ``type``, ``lr`` (one per parameter group), ``params``, ``steps``."""
+        return {"type": self.type, "lr": list(self.lrs), "params": list(self.params), "steps": self.steps}
+
+
+@contextlib.contextmanager
+def recorded_optimizers(model: nn.Module):
+    """Record every ``torch.optim`` optimizer that steps during the block, as a list of :class:`OptimizerUse`.
+
+    Uses torch's global step hook, so nothing is patched and an optimizer is seen
+    however the code created it. ``params`` are indices into
+    ``list(model.parameters())`` (-1 for a tensor that is not one of them).
+    """
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    index = {id(p): i for i, p in enumerate(model.parameters())}
+    seen: dict = {}
+    uses: list[OptimizerUse] = []
+
+    def on_step(optimizer, args, kwargs):
+        use = seen.get(id(optimizer))
+        if use is None:
+            groups = optimizer.param_groups
+            params = sorted(index.get(id(p), -1) for group in groups for p in group["params"])
+            use = OptimizerUse(type(optimizer).__name__, [float(group["lr"]) for group in groups], params)
+            seen[id(optimizer)] = use
+            uses.append(use)
+            keep.append(optimizer)  # ids stay unique while the block runs
+        use.steps += 1
+
+    keep: list = []
+    handle = register_optimizer_step_post_hook(on_step)
+    try:
+        yield uses
+    finally:
+        handle.remove()
+
+
+# ------------------------------------------------------------------ training loops (assignment 3)
+
+
+class StepRecorder(ModeRecorder):
+    """A :class:`ModeRecorder` that also keeps the order of forward and backward passes.
+
+    ``events`` holds, in order, ``("forward", training, grad_enabled, batch_size)``
+    for each forward pass and ``("backward", stale)`` for each backward pass
+    (``stale``: it found a gradient left over from an earlier one). A forward pass
+    directly followed by a backward pass is a training step; the others are
+    evaluation passes (validation, accuracy), whatever their mode.
+    """
+
+    def __init__(self, model: nn.Module):
+        super().__init__(model)
+        self.events: list[tuple] = []
+
+    def forward(self, x):
+        self.events.append(("forward", bool(self.training), bool(torch.is_grad_enabled()), int(x.shape[0])))
+        return super().forward(x)
+
+    def _on_gradient(self, parameter: torch.Tensor, gradient: torch.Tensor) -> None:
+        stale = parameter.grad is not None and bool(parameter.grad.abs().sum() > 0)
+        self.events.append(("backward", stale))
+        super()._on_gradient(parameter, gradient)
+
+    def steps(self) -> list[Forward]:
+        """The forward passes of training steps (each followed by a backward pass), in order."""
+        return [Forward(*event[1:]) for event, following in zip(self.events, self.events[1:] + [("end",)])
+                if event[0] == "forward" and following[0] == "backward"]
+
+    def passes(self) -> list[Forward]:
+        """The other forward passes (no backward pass after them), in order."""
+        return [Forward(*event[1:]) for event, following in zip(self.events, self.events[1:] + [("end",)])
+                if event[0] == "forward" and following[0] != "backward"]
+
+
+@dataclass(frozen=True)
+class OptimiserStep:
+    """One ``optimizer.step()``: the optimiser's class, which instance (0, 1, ... in order of
+    first use), each parameter group's learning rate, and the ids of the parameters it updates."""
+
+    name: str
+    instance: int
+    learning_rates: tuple
+    parameter_ids: frozenset
+
+
+@contextlib.contextmanager
+def recorded_optimisers():
+    """Record every ``optimizer.step()`` of any ``torch.optim`` optimiser during the block.
+
+    Yields the list of :class:`OptimiserStep` (filled as steps happen). Uses
+    PyTorch's global step hook: nothing is replaced, any optimiser is seen.
+    """
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+    steps: list[OptimiserStep] = []
+    instances: list = []
+
+    def hook(optimizer, args, kwargs):
+        number = next((i for i, o in enumerate(instances) if o is optimizer), None)
+        if number is None:
+            instances.append(optimizer)
+            number = len(instances) - 1
+        groups = optimizer.param_groups
+        steps.append(OptimiserStep(type(optimizer).__name__, number, tuple(float(g.get("lr", float("nan"))) for g in groups),
+                                   frozenset(id(p) for g in groups for p in g["params"])))
+
+    handle = register_optimizer_step_pre_hook(hook)
+    try:
+        yield steps
+    finally:
+        handle.remove()
+
+
+def trainable_covered(model: nn.Module, step: OptimiserStep) -> int:
+    """How many of ``model``'s trainable scalars the optimiser of ``step`` updates."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad and id(p) in step.parameter_ids)
+
+
+@contextlib.contextmanager
+def recorded_ops():
+    """Record the name of every ATen operator that runs during the block (backward passes included).
+
+    Yields a list of names such as ``"mm"``, ``"im2col"``, ``"convolution"``: what
+    really ran, however it was called (``F.conv2d``, ``nn.Conv2d``, ``torch.ops.aten...``).
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    names: list[str] = []
+
+    class Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            packet = getattr(func, "overloadpacket", None)
+            names.append(str(getattr(packet, "__name__", func)))
+            return func(*args, **(kwargs or {}))
+
+    with Recorder():
+        yield names
+
+
+CONVOLUTION_OPS = ("conv", "convolution", "mkldnn_convolution", "thnn_conv", "slow_conv", "cudnn_convolution")
+
+
+def convolution_ops(names: Iterable[str]) -> list[str]:
+    """The convolution operators among ATen operator names (sorted, without repeats)."""
+    return sorted({n for n in names if n.lstrip("_").startswith(CONVOLUTION_OPS) or "convolution" in n})
+
+
+@contextlib.contextmanager
+def scratch_outputs(namespace: dict | None = None):
+    """Send figures to a temporary folder during the block (yielded), not to the student's ``outputs/``.
+
+    Sets ``$COURSE_OUTPUT_DIR`` (read by :func:`cnncourse.paths.outputs_dir`) and, in
+    ``namespace`` (the notebook's ``globals()``), replaces ``outputs_dir`` by a
+    function that returns the folder. Both are restored afterwards; the folder is deleted.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from cnncourse.checks import patched
+    from cnncourse.paths import OUTPUT_ENV
+
+    with tempfile.TemporaryDirectory(prefix="cnncourse-figures-") as folder:
+        path = Path(folder)
+        saved = os.environ.get(OUTPUT_ENV)
+        os.environ[OUTPUT_ENV] = str(path)
+        try:
+            with patched(namespace if namespace is not None else {}, outputs_dir=lambda: path):
+                yield path
+        finally:
+            if saved is None:
+                os.environ.pop(OUTPUT_ENV, None)
+            else:
+                os.environ[OUTPUT_ENV] = saved
