@@ -15,7 +15,7 @@ COMMANDS = {
     "verify": ("cnnkit.data.verify", "check a casting dataset folder: counts, sizes, modes, problems"),
     "author": ("cnnkit.authoring", "convert between notebooks and the plain-text cell format"),
     "build": ("cnnkit.build", "generate release/ with nbgrader and check it is fresh and leak-free"),
-    "grade": ("cnnkit.grading", "autograde submissions with nbgrader and print the score table"),
+    "grade": ("cnnkit.grader.cli", "grade submissions in sandboxes into the course gradebook; score table and reports"),
     "catalogue": ("cnnkit.catalogue", "autograde the mutant/alternative catalogue of assignments"),
     "demo": ("cnnkit.demo", "data -> release -> sample submissions -> autograde -> grades and feedback"),
     "weights": ("cnnkit.weights", "find or install the VGG-11 ImageNet weights (offline)"),

@@ -1,17 +1,19 @@
 """``make demo``: the whole course pipeline on built-in data, offline.
 
-data -> release -> sample submissions -> autograde -> feedback and grades:
+data -> release -> sample submissions -> grading -> feedback and grades:
 
 1. the synthetic ``ci`` casting data and the example image into ``data/``;
 2. ``nbgrader generate_assignment`` for every assignment into ``release/``;
 3. sample submissions in ``submitted/demo-*/``: the reference, the blank release
-   notebook, two catalogue mutants per assignment, and two broken files
-   (they must not disturb anybody's grade);
-4. ``nbgrader autograde`` (through ``cnnkit grade``'s checks), then
-   ``nbgrader generate_feedback`` and ``nbgrader export``;
-5. into ``outputs/``: ``grades.csv`` (nbgrader's export), ``cell_scores.csv``
-   (one row per student and test cell), ``feedback/`` (HTML) and the figures the
-   reference submissions produced; a score table per assignment on screen.
+   notebook, two catalogue mutants per assignment, two broken files and a
+   notebook that tries to read the gradebook (none may disturb anybody's grade);
+4. the kit's grading pipeline (every notebook in its own sandbox, two at a time,
+   into the course gradebook), then ``nbgrader generate_feedback`` and
+   ``nbgrader export``;
+5. into ``outputs/``: ``grades.csv`` (nbgrader's export), per assignment
+   ``scores.csv``, ``integrity.csv`` and ``summary.png``, ``cell_scores.csv``
+   (one row per student and test cell), ``feedback/`` (HTML); a score table per
+   assignment on screen.
 
 Runs with the offline guard on; fails if anything tried to reach the network.
 """
@@ -24,14 +26,17 @@ from pathlib import Path
 
 import nbformat
 
-from cnnkit import build, catalogue, netguard, robustness
-from cnnkit.course import Course, load
-from cnnkit.grading import GradeResult, Template, format_table, grade_course, run_nbgrader
+from cnnkit import build, catalogue, hostile, netguard, robustness
+from cnnkit.course import Course, load, run_nbgrader
+from cnnkit.grader import pipeline, report
+from cnnkit.grader.pool import LocalPool
+from cnnkit.grader.sandbox import check_available
 from cnnkit.submissions import synthesise_files
 
 PREFIX = "demo-"
 MUTANTS_PER_ASSIGNMENT = 2
 BROKEN = ("broken-json", "kernel-crash")
+WORKERS = 2
 
 
 def prepare_data(course: Course) -> Path:
@@ -54,10 +59,13 @@ def sample_submissions(course: Course, assignment: str) -> dict[str, nbformat.No
     for entry in mutants[:MUTANTS_PER_ASSIGNMENT]:
         made[f"{PREFIX}{entry.student}"] = synthesise_files(release, source, entry.changes)
     if assignment == robustness.ASSIGNMENT:
-        template = Template(course, assignment, course.root)
         for case in robustness.CASES:
             if case.student in BROKEN:
-                made[f"{PREFIX}{case.student}"] = case.build(template)
+                made[f"{PREFIX}{case.student}"] = case.build(course, assignment)
+        reader = next(c for c in hostile.CASES if c.name == "read")
+        values = {"course": str(course.root), "home": str(Path.home()), "kit": str(Path(__file__).parent),
+                  "venv": "", "port": "0", "secret": "", "marker": ""}
+        made[f"{PREFIX}{reader.student}"] = hostile.submission(reader, course, values)
     return made
 
 
@@ -74,30 +82,27 @@ def clear_demo_students(course: Course) -> None:
     for area in ("submitted", "autograded", "feedback"):
         for folder in (course.root / area).glob(f"{PREFIX}*"):
             shutil.rmtree(folder)
+    for state in (course.root / ".cache" / "grading").glob(f"*/{PREFIX}*.json"):
+        state.unlink()
 
 
-def collect_outputs(course: Course, assignment: str, results: dict[str, GradeResult]) -> None:
-    outputs = course.root / "outputs"
-    figures = course.root / "autograded" / f"{PREFIX}reference" / assignment / "outputs"
-    if figures.is_dir():
-        shutil.copytree(figures, outputs / assignment, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("checkpoints"))
-    for student in results:
+def collect_feedback(course: Course, assignment: str, students) -> None:
+    for student in students:
         for html in (course.root / "feedback" / student / assignment).glob("*.html"):
-            target = outputs / "feedback" / assignment / f"{student}.html"
+            target = course.root / "outputs" / "feedback" / assignment / f"{student}.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(html, target)
 
 
-def write_cell_scores(path: Path, all_results: dict[str, dict[str, GradeResult]]) -> None:
+def write_cell_scores(path: Path, all_rows: dict[str, dict[str, report.Row]]) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["assignment", "student", "cell", "score", "max_score", "error"])
-        for assignment, results in all_results.items():
-            for student, result in results.items():
-                for cell, maximum in result.max_scores.items():
-                    error = (result.error or "").splitlines()[0] if result.error else ""
-                    writer.writerow([assignment, student, cell, result.scores.get(cell, 0.0), maximum, error])
+        for assignment, rows in all_rows.items():
+            for student, row in rows.items():
+                for cell, maximum in row.max_scores.items():
+                    error = (row.error or "").splitlines()[0] if row.error else ""
+                    writer.writerow([assignment, student, cell, row.scores.get(cell, 0.0), maximum, error])
 
 
 def run_demo(course: Course) -> int:
@@ -117,27 +122,41 @@ def run_demo(course: Course) -> int:
         return 1
     print(f"[2/5] release: {len(assignments)} assignment(s) generated, no leaks")
 
+    check_available()
     clear_demo_students(course)
-    all_results = {}
+    jobs = []
     for assignment in assignments:
-        submissions = sample_submissions(course, assignment)
-        write_submissions(course, assignment, submissions)
-        step = time.perf_counter()
-        all_results[assignment] = grade_course(course, assignment, students=f"{PREFIX}*", force=True)
-        print(f"[3/5] {assignment}: {len(submissions)} submissions autograded "
-              f"in {time.perf_counter() - step:.0f} s")
+        write_submissions(course, assignment, sample_submissions(course, assignment))
+        jobs.append(pipeline.Job(course, assignment, f"{PREFIX}*"))
+    step = time.perf_counter()
+    pool = LocalPool(WORKERS)
+    try:
+        run = pipeline.grade(jobs, pool, pipeline.sandbox_for(course, env=catalogue.offline_env(course)), force=True)
+    finally:
+        pool.close()
+    if run.reference_failures:
+        print("\n\n".join(run.reference_failures.values()))
+        return 1
+    total = sum(len(run.of(job)) for job in jobs)
+    print(f"[3/5] {total} submissions graded in sandboxes ({WORKERS} at a time) in {time.perf_counter() - step:.0f} s")
 
     outputs = course.root / "outputs"
-    outputs.mkdir(exist_ok=True)
-    for assignment in assignments:
-        run_nbgrader(course.root, ["generate_feedback", assignment, f"--student={PREFIX}*", "--force"])
-        collect_outputs(course, assignment, all_results[assignment])
+    all_rows = {}
+    for job in jobs:
+        rows = {s: report.row(r) for s, r in run.of(job).items()}
+        all_rows[job.assignment] = rows
+        report.write_files(outputs / job.assignment, rows)
+        run_nbgrader(course.root, ["generate_feedback", job.assignment, f"--student={PREFIX}*", "--force"])
+        collect_feedback(course, job.assignment, rows)
     run_nbgrader(course.root, ["export", f"--to={outputs / 'grades.csv'}"], check=True)
-    write_cell_scores(outputs / "cell_scores.csv", all_results)
-    print(f"[4/5] feedback, grades.csv and cell_scores.csv in {outputs}")
+    write_cell_scores(outputs / "cell_scores.csv", all_rows)
+    print(f"[4/5] feedback, grades.csv, cell_scores.csv and per-assignment reports in {outputs}")
 
-    for assignment, results in all_results.items():
-        print(f"\n== {assignment}\n{format_table(results)}")
+    for assignment, rows in all_rows.items():
+        print(f"\n== {assignment}\n{report.format_table(rows)}")
+        for row in rows.values():
+            for finding in row.findings[:3]:
+                print(f"   integrity: {row.student}: {finding['cell']}: {finding['category']}: {finding['detail']}")
     blocked = netguard.violations(log)
     print(f"\n[5/5] done in {time.perf_counter() - started:.0f} s; network attempts blocked: {len(blocked)}")
     for line in blocked:

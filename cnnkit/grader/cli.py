@@ -7,6 +7,7 @@ grading could not start at all. A second run grades only what is left.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from cnnkit.course import load
 from cnnkit.grader import pipeline, report
@@ -17,6 +18,8 @@ from cnnkit.grader.sandbox import SandboxUnavailable, check_available
 
 def add_arguments(parser) -> None:
     parser.add_argument("assignment", help="assignment id, e.g. 01_numpy_cnn")
+    parser.add_argument("--course", metavar="DIR",
+                        help="course folder (default: this folder if it has nbgrader_config.py, else the kit's)")
     parser.add_argument("--student", default="*", help="student id or glob (default: every submission)")
     parser.add_argument("--force", action="store_true", help="grade again submissions graded by an earlier run")
     parser.add_argument("--workers", type=int, default=None, help="sandboxes at a time (default: one per core)")
@@ -30,7 +33,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    course = load()
+    course = load(args.course or here())
     limits = {}
     if args.timeout:
         limits["cell_seconds"] = args.timeout
@@ -86,6 +89,12 @@ def run(args) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def here():
+    """The current folder when it is a course folder (nbgrader's own rule), else None (the kit's repository)."""
+    cwd = Path.cwd()
+    return cwd if (cwd / "nbgrader_config.py").is_file() else None
 
 
 def _pool(args):

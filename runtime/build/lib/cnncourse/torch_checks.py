@@ -452,85 +452,66 @@ def recorded_optimizers(model: nn.Module):
         handle.remove()
 
 
-# ------------------------------------------------------------------ training loops (assignment 3)
+# ------------------------------------------------------------------ training steps, operators, figures
 
 
-class StepRecorder(ModeRecorder):
-    """A :class:`ModeRecorder` that also keeps the order of forward and backward passes.
+class StepLog:
+    """What :func:`recorded_steps` saw: forward and backward passes in the order they happened.
 
-    ``events`` holds, in order, ``("forward", training, grad_enabled, batch_size)``
-    for each forward pass and ``("backward", stale)`` for each backward pass
-    (``stale``: it found a gradient left over from an earlier one). A forward pass
-    directly followed by a backward pass is a training step; the others are
-    evaluation passes (validation, accuracy), whatever their mode.
+    ``events``: ``("forward", training, grad_enabled, batch_size)`` for each forward
+    pass, ``("backward", stale)`` for each backward pass (``stale``: it found a
+    gradient left over from an earlier one, ``optimizer.zero_grad()`` missing). A
+    forward pass directly followed by a backward pass is a training step; the
+    others are evaluation passes (validation, accuracy), whatever their mode.
     """
 
-    def __init__(self, model: nn.Module):
-        super().__init__(model)
+    def __init__(self):
         self.events: list[tuple] = []
 
-    def forward(self, x):
-        self.events.append(("forward", bool(self.training), bool(torch.is_grad_enabled()), int(x.shape[0])))
-        return super().forward(x)
-
-    def _on_gradient(self, parameter: torch.Tensor, gradient: torch.Tensor) -> None:
-        stale = parameter.grad is not None and bool(parameter.grad.abs().sum() > 0)
-        self.events.append(("backward", stale))
-        super()._on_gradient(parameter, gradient)
+    def _split(self, step: bool) -> list[Forward]:
+        following = self.events[1:] + [("end",)]
+        return [Forward(*event[1:]) for event, after in zip(self.events, following)
+                if event[0] == "forward" and (after[0] == "backward") == step]
 
     def steps(self) -> list[Forward]:
-        """The forward passes of training steps (each followed by a backward pass), in order."""
-        return [Forward(*event[1:]) for event, following in zip(self.events, self.events[1:] + [("end",)])
-                if event[0] == "forward" and following[0] == "backward"]
+        """The forward passes of training steps, in order."""
+        return self._split(True)
 
     def passes(self) -> list[Forward]:
-        """The other forward passes (no backward pass after them), in order."""
-        return [Forward(*event[1:]) for event, following in zip(self.events, self.events[1:] + [("end",)])
-                if event[0] == "forward" and following[0] != "backward"]
+        """The other forward passes, in order."""
+        return self._split(False)
 
-
-@dataclass(frozen=True)
-class OptimiserStep:
-    """One ``optimizer.step()``: the optimiser's class, which instance (0, 1, ... in order of
-    first use), each parameter group's learning rate, and the ids of the parameters it updates."""
-
-    name: str
-    instance: int
-    learning_rates: tuple
-    parameter_ids: frozenset
+    @property
+    def stale_backwards(self) -> int:
+        return sum(1 for event in self.events if event[0] == "backward" and event[1])
 
 
 @contextlib.contextmanager
-def recorded_optimisers():
-    """Record every ``optimizer.step()`` of any ``torch.optim`` optimiser during the block.
+def recorded_steps(model: nn.Module):
+    """Record the forward and backward passes of ``model`` during the block, in order, as a :class:`StepLog`.
 
-    Yields the list of :class:`OptimiserStep` (filled as steps happen). Uses
-    PyTorch's global step hook: nothing is replaced, any optimiser is seen.
+    Hooks only (removed after the block): the student's code gets the model itself.
+    The gradient hook sits on the first parameter that requires a gradient.
     """
-    from torch.optim.optimizer import register_optimizer_step_pre_hook
+    log = StepLog()
 
-    steps: list[OptimiserStep] = []
-    instances: list = []
+    def on_forward(module, args, kwargs, output):
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        size = int(first.shape[0]) if isinstance(first, torch.Tensor) and first.dim() else 0
+        log.events.append(("forward", bool(module.training), bool(torch.is_grad_enabled()), size))
 
-    def hook(optimizer, args, kwargs):
-        number = next((i for i, o in enumerate(instances) if o is optimizer), None)
-        if number is None:
-            instances.append(optimizer)
-            number = len(instances) - 1
-        groups = optimizer.param_groups
-        steps.append(OptimiserStep(type(optimizer).__name__, number, tuple(float(g.get("lr", float("nan"))) for g in groups),
-                                   frozenset(id(p) for g in groups for p in g["params"])))
+    handles = [model.register_forward_hook(on_forward, with_kwargs=True)]
+    watched = next((p for p in model.parameters() if p.requires_grad), None)
+    if watched is not None:
+        def on_gradient(gradient):
+            log.events.append(("backward", watched.grad is not None and bool(watched.grad.abs().sum() > 0)))
 
-    handle = register_optimizer_step_pre_hook(hook)
+        handles.append(watched.register_hook(on_gradient))
     try:
-        yield steps
+        yield log
     finally:
-        handle.remove()
-
-
-def trainable_covered(model: nn.Module, step: OptimiserStep) -> int:
-    """How many of ``model``'s trainable scalars the optimiser of ``step`` updates."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad and id(p) in step.parameter_ids)
+        for handle in handles:
+            handle.remove()
 
 
 @contextlib.contextmanager
@@ -554,7 +535,8 @@ def recorded_ops():
         yield names
 
 
-CONVOLUTION_OPS = ("conv", "convolution", "mkldnn_convolution", "thnn_conv", "slow_conv", "cudnn_convolution")
+CONVOLUTION_OPS = ("conv1d", "conv2d", "conv3d", "conv_", "convolution", "mkldnn_conv", "thnn_conv", "slow_conv",
+                   "cudnn_conv", "miopen_conv")
 
 
 def convolution_ops(names: Iterable[str]) -> list[str]:
