@@ -21,13 +21,24 @@ def conda_pins() -> dict[str, str]:
     return pins
 
 
-def test_pyproject_and_environment_yml_pin_the_same_packages():
-    assert pip_pins() == conda_pins()
+STUDENT_SIDE = {"numpy", "matplotlib", "pillow", "torch", "torchvision", "nbgrader", "nbconvert", "tqdm"}
 
 
-def test_environment_pins_python_311_and_installs_the_kit():
+def test_the_student_environment_pins_what_the_kit_pins():
+    """environment.yml (students) is the kit's pins minus the instructor-only tools, same versions."""
+    assert set(conda_pins()) == STUDENT_SIDE
+    assert {name: pip_pins()[name] for name in STUDENT_SIDE} == conda_pins()
+
+
+def test_the_runtime_pins_the_same_versions():
+    deps = tomllib.loads((ROOT / "runtime" / "pyproject.toml").read_text())["project"]["dependencies"]
+    runtime = dict(re.fullmatch(r"([A-Za-z0-9_.-]+)==([\w.]+)", d).groups() for d in deps)
+    assert runtime and all(pip_pins()[name] == version for name, version in runtime.items())
+
+
+def test_environment_pins_python_311_and_installs_the_runtime_only():
     text = (ROOT / "environment.yml").read_text()
-    assert "- python=3.11" in text and "- -e ." in text
+    assert "- python=3.11" in text and "- ./runtime" in text and "- -e ." not in text
 
 
 def test_torch_pins_are_the_ones_on_the_machine():

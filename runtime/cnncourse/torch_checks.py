@@ -570,3 +570,27 @@ def scratch_outputs(namespace: dict | None = None):
                 os.environ.pop(OUTPUT_ENV, None)
             else:
                 os.environ[OUTPUT_ENV] = saved
+
+
+@contextlib.contextmanager
+def patched_attributes(owner, **replacements):
+    """Temporarily replace attributes of a class (or any object), e.g. the methods of a parent class.
+
+    A class the notebook asks to inherit from is tested with a stand-in parent:
+    ``with patched_attributes(AdaptedVGG, __init__=..., train=...)`` changes what
+    ``super()`` finds in every subclass, and restores the originals afterwards
+    (also an attribute that was inherited rather than defined on ``owner``).
+    """
+    missing = object()
+    own = vars(owner) if isinstance(owner, type) else getattr(owner, "__dict__", {})
+    saved = {name: own.get(name, missing) for name in replacements}
+    try:
+        for name, value in replacements.items():
+            setattr(owner, name, value)
+        yield owner
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)

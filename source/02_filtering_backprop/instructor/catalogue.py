@@ -53,7 +53,7 @@ return gradient""",
     mutant("fc_weight_gradient_divided_by_batch", "divides dL/dW by the batch size although the loss already did",
            cell="fully_connected",
            edits=[("self.grad_weights = inputs.T @ upstream", "self.grad_weights = inputs.T @ upstream / len(inputs)")],
-           loses=hidden("fc_backward")),
+           loses=both("fc_backward")),
     mutant("fc_update_ascends", "adds the gradient instead of subtracting it",
            cell="fully_connected", region=1, code="""\
 self.weights = self.weights + learning_rate * self.grad_weights

@@ -63,3 +63,28 @@ def head_only(model: nn.Module) -> nn.Module:
     # A fresh module table: the view's backbone changes, the model's does not.
     view._modules = {**model._modules, "backbone": nn.Identity()}
     return view
+
+
+class _BackboneInFront(nn.Module):
+    """``rest(backbone(x))`` where only ``rest`` is a registered submodule (see :func:`backbone_every_batch`)."""
+
+    def __init__(self, backbone: nn.Module, rest: nn.Module):
+        super().__init__()
+        self.rest = rest
+        self._frozen = (backbone,)  # a tuple, not an attribute nn.Module registers: left out of state_dict()
+
+    def forward(self, x):
+        return self.rest(self._frozen[0](x))
+
+
+def backbone_every_batch(model: nn.Module) -> nn.Module:
+    """``model`` as the plain loop trains it, with small checkpoints: input images, same output.
+
+    The backbone runs on every batch (no cache), but it is not part of the
+    result's state dict, so a checkpoint of the result holds only what trains
+    (the head and any dropout: about 2 MB instead of 530 MB), as with
+    :func:`head_only`. The result shares every module with ``model``; its
+    ``train()``/``eval()`` do not reach the backbone, which stays frozen and in
+    eval mode. Its state dict has the keys of ``head_only(model)``'s, prefixed by ``rest.``.
+    """
+    return _BackboneInFront(model.backbone, head_only(model))

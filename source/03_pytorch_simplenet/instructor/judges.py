@@ -1,0 +1,419 @@
+"""Assignment 3's own comparisons (instructor-only; the grader loads ``POLICIES``).
+
+The test cells record raw observations (the images a dataset returns, the
+subplots of a figure, the forward and backward passes of a training loop in
+order, the optimisers that took steps, the order a dataset was read in, what
+was printed, the operators that ran inside a convolution) and these functions
+decide, outside the student's process, whether the text's requirements hold.
+Each takes ``(student_value, reference_value, params)`` and returns None or what
+is wrong, in words a student can act on (the grader appends ``params["hint"]``).
+
+Values arrive decoded (:func:`cnnkit.grader.judge.decode`): tensors as
+:class:`~cnnkit.grader.judge.TensorValue`, tuples and lists as such. Every
+function must accept the reference solution's own value (the grader checks the
+reference against itself). Values that legitimately differ between correct
+solutions (which images ``plot_samples`` picks, the validation batch size, how
+many passes validation takes, the weights of ``ImprovedNet``) are judged by
+properties, never against the reference's value.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from cnncourse.checks import compare_close
+from cnnkit.grader.judge import ObjectValue, TensorValue
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _array(value) -> np.ndarray | None:
+    if isinstance(value, TensorValue):
+        return value.array
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, (list, tuple)):
+        try:
+            return np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _kind(value) -> str:
+    if isinstance(value, TensorValue):
+        return "a torch.Tensor"
+    if isinstance(value, np.ndarray):
+        return "a NumPy array"
+    if isinstance(value, ObjectValue):
+        return f"a {value.type}"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _rounded(values, digits: int = 4) -> list:
+    return [round(float(v), digits) if _is_number(v) else v for v in values]
+
+
+def _batches(n: int, batch_size: int) -> list[int]:
+    """The batch sizes of one pass over n items: full batches, then the rest."""
+    return [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+
+
+# ------------------------------------------------------------------ generic properties
+
+
+def within(student, reference, params) -> str | None:
+    """``[low, high]`` (e.g. an image's smallest and largest value) inside ``[params.low, params.high]``."""
+    if not (isinstance(student, (list, tuple)) and len(student) == 2 and all(_is_number(v) for v in student)):
+        return f"expected [smallest, largest], got {_kind(student)}"
+    low, high = student
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "contains NaN or inf"
+    if low < params["low"] - 1e-6 or high > params["high"] + 1e-6:
+        return f"values from {low:.3f} to {high:.3f}, expected within [{params['low']:g}, {params['high']:g}]"
+    return None
+
+
+def image_close(student, reference, params) -> str | None:
+    """An image of the reference's shape whose mean absolute difference per channel is at most ``tolerance``.
+
+    Resizing with PIL or with torch (and antialiasing or not) moves pixels by a few
+    hundredths; cropping, normalising or another photo moves them by tenths.
+    """
+    actual, expected = _array(student), _array(reference)
+    if actual is None:
+        return f"expected an image tensor, got {_kind(student)}"
+    if actual.shape != expected.shape:
+        return f"shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
+    if not np.all(np.isfinite(actual)):
+        return "contains NaN or inf"
+    error = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
+    per_channel = error.reshape(error.shape[0], -1).mean(axis=1) if error.ndim >= 2 else error
+    worst = float(per_channel.max()) if per_channel.size else 0.0
+    if worst > params["tolerance"]:
+        return (f"differs from the photo resized to the expected size by {worst:.3f} on average per pixel "
+                f"(accepted up to {params['tolerance']:g})")
+    return None
+
+
+def includes(student, reference, params) -> str | None:
+    """A list (e.g. of saved files) that holds every item of ``params.items``."""
+    if not isinstance(student, (list, tuple)):
+        return f"expected a list, got {_kind(student)}"
+    missing = [item for item in params["items"] if item not in student]
+    if missing:
+        found = ", ".join(map(str, student)) or "nothing"
+        return f"{', '.join(map(str, missing))} missing (found: {found})"
+    return None
+
+
+def pair_close(student, reference, params) -> str | None:
+    """``[a, b]``, two observations of the student's own code that must agree (e.g. a batch vs. images alone)."""
+    if not (isinstance(student, (list, tuple)) and len(student) == 2):
+        return f"expected two values, got {_kind(student)}"
+    first, second = _array(student[0]), _array(student[1])
+    if first is None or second is None:
+        return f"expected numbers, got {_kind(student[0])} and {_kind(student[1])}"
+    if first.shape != second.shape:
+        return f"shapes {tuple(first.shape)} and {tuple(second.shape)} differ"
+    problem = compare_close(first.astype(np.float64), second.astype(np.float64), params.get("rtol", 1e-4),
+                            params.get("atol", 1e-6))
+    return None if problem is None else str(params.get("message") or problem)
+
+
+def falls(student, reference, params) -> str | None:
+    """Losses per epoch whose last value is below ``factor`` times the first."""
+    values = _array(student)
+    if values is None or values.ndim != 1 or values.size < 2:
+        return f"expected one loss per epoch, got {_kind(student)}"
+    if not np.all(np.isfinite(values)):
+        return f"not finite: {_rounded(values.tolist())}"
+    if not values[-1] < params["factor"] * values[0]:
+        return f"the training loss did not fall enough: {_rounded(values.tolist(), 3)}"
+    return None
+
+
+def same_twice(student, reference, params) -> str | None:
+    """``[first run, second run]`` exactly equal."""
+    if not (isinstance(student, (list, tuple)) and len(student) == 2):
+        return f"expected two runs, got {_kind(student)}"
+    first, second = _array(student[0]), _array(student[1])
+    if first is None or second is None or first.shape != second.shape or not np.array_equal(first, second):
+        return str(params.get("message") or "the two runs differ")
+    return None
+
+
+# ------------------------------------------------------------------ plot_samples
+
+
+def samples(student, reference, params) -> str | None:
+    """The image subplots of ``plot_samples``: which dataset image each shows, its title and its position.
+
+    ``student``: one dict per subplot that shows an image: ``image`` (index of the
+    dataset image it shows), ``distance`` (how far the shown pixels are from that
+    image), ``title`` (its titles, every location), ``x``, ``y`` (its position in the
+    figure). Any images may be chosen; each must be shown unchanged, titled with
+    its class, ``n_per_class`` per class, one row per class.
+    """
+    labels, classes, n = params["labels"], params["classes"], params["n_per_class"]
+    if not isinstance(student, (list, tuple)) or not all(isinstance(s, dict) for s in student):
+        return f"expected the figure's subplots, got {_kind(student)}"
+    wanted = n * len(classes)
+    if len(student) != wanted:
+        return f"{len(student)} subplots show an image, expected {n} per class = {wanted}"
+    shown = []
+    for number, axis in enumerate(student):
+        if not _is_number(axis.get("distance")) or axis["distance"] > 0.01:
+            return (f"subplot {number} shows an image that is not one of the dataset's "
+                    "(show dataset[i][0] unchanged, as (h, w, 3): image.permute(1, 2, 0))")
+        index = int(axis["image"])
+        name = classes[labels[index]]
+        title = str(axis.get("title", ""))
+        if name not in title or any(other in title for other in classes if other != name and other not in name):
+            return f"subplot {number} shows an image of class {name!r} but is titled {title.strip()!r}"
+        shown.append(index)
+    if len(set(shown)) < len(shown):
+        return "an image is shown twice"
+    counts = [sum(1 for i in shown if labels[i] == c) for c in range(len(classes))]
+    if counts != [n] * len(classes):
+        return f"images per class {counts}, expected {n} of each"
+    rows: dict[float, set] = {}
+    for axis, index in zip(student, shown):
+        rows.setdefault(round(float(axis["y"]), 2), set()).add(labels[index])
+    if len(rows) != len(classes) or any(len(found) != 1 for found in rows.values()):
+        return f"the images are laid out in {len(rows)} rows, expected one row per class ({len(classes)}), each of one class"
+    return None
+
+
+# ------------------------------------------------------------------ evaluate_accuracy
+
+
+def eval_passes(student, reference, params) -> str | None:
+    """Forward passes ``[(training, grad_enabled, batch_size), ...]`` of an evaluation over ``n`` images."""
+    if not isinstance(student, (list, tuple)):
+        return f"expected the forward passes, got {_kind(student)}"
+    if any(p[0] for p in student):
+        return "the model ran in training mode: call model.eval() first"
+    if any(p[1] for p in student):
+        return "gradients were on: evaluate under torch.no_grad() (or torch.inference_mode())"
+    seen = sum(int(p[2]) for p in student)
+    if seen != params["n"]:
+        return f"{seen} images went through the model, expected each of the {params['n']} images once"
+    return None
+
+
+# ------------------------------------------------------------------ train
+
+
+def printed_count(student, reference, params) -> str | None:
+    """The printed text mentions the number of trainable parameters (not the total, when they differ)."""
+    if not isinstance(student, str):
+        return f"expected the printed text, got {_kind(student)}"
+    plain = re.sub(r"(?<=\d)[,_ '\u2009\u202f](?=\d{3}\b)", "", student)
+    numbers = {int(n) for n in re.findall(r"(?<![\d.])\d+(?!\d|\.\d)", plain)}
+    trainable, total = params["trainable"], params["total"]
+    if trainable in numbers:
+        return None
+    shown = student.strip()[:120]
+    if total in numbers:
+        return (f"printed {total}, the number of all parameters; this model has {total - trainable} frozen ones "
+                f"(requires_grad=False), so {trainable} are trainable: count only p.requires_grad")
+    return f"train must print the number of trainable parameters ({trainable}); it printed {shown!r}"
+
+
+def shuffled(student, reference, params) -> str | None:
+    """The indices a training set was read at: every item once per epoch, a new random order every epoch."""
+    n, epochs = params["n"], params["epochs"]
+    if not isinstance(student, (list, tuple)) or not all(_is_number(i) for i in student):
+        return f"expected the read indices, got {_kind(student)}"
+    counts = np.bincount(np.asarray(student, dtype=np.int64), minlength=n) if student else np.zeros(n, int)
+    if counts.min() < epochs:
+        return f"some training images were read fewer than {epochs} times in {epochs} epochs: read every image once per epoch"
+    orders = [list(student[e * n:(e + 1) * n]) for e in range(epochs)]
+    if any(order == list(range(n)) for order in orders):
+        return "the training images were read in their stored order: shuffle them (DataLoader(..., shuffle=True))"
+    if all(order == orders[0] for order in orders[1:]):
+        return ("the training images were read in the same order every epoch: let the DataLoader shuffle anew "
+                "each epoch (do not seed its generator again before every epoch)")
+    return None
+
+
+def _forwards(events) -> list[tuple[bool, tuple]]:
+    """(is a training step, (training, grad_enabled, batch_size)) per forward pass."""
+    found = []
+    for event, after in zip(events, list(events[1:]) + [("end",)]):
+        if event[0] == "forward":
+            found.append((after[0] == "backward", tuple(event[1:])))
+    return found
+
+
+def _epochs(events) -> list[tuple[list, list]]:
+    """Per epoch: its training steps, then the evaluation passes until the next epoch's first step."""
+    epochs: list[tuple[list, list]] = []
+    for step, forward in _forwards(events):
+        if step:
+            if not epochs or epochs[-1][1]:
+                epochs.append(([], []))
+            epochs[-1][0].append(forward)
+        elif epochs:
+            epochs[-1][1].append(forward)
+    return epochs
+
+
+def _events(student) -> str | None:
+    if not isinstance(student, (list, tuple)) or not all(isinstance(e, (list, tuple)) and e for e in student):
+        return f"expected the recorded passes, got {_kind(student)}"
+    return None
+
+
+def train_modes(student, reference, params) -> str | None:
+    """Training steps in training mode; validation after every epoch, on every image, in eval mode, without gradients.
+
+    ``student``: ``[("forward", training, grad_enabled, batch_size) | ("backward", stale), ...]`` in order.
+    """
+    problem = _events(student)
+    if problem:
+        return problem
+    forwards = _forwards(student)
+    steps = [f for step, f in forwards if step]
+    if not steps:
+        return "no forward pass was followed by loss.backward(): nothing was trained"
+    if any(not f[0] for f in steps):
+        first_eval = next(i for i, f in enumerate(steps) if not f[0])
+        if first_eval == 0:
+            return "training batches ran in eval mode: call model.train() at the start of every epoch"
+        return ("training batches of later epochs ran in eval mode: call model.train() at the start of every "
+                "epoch (validating switched the model to eval mode)")
+    evaluations = [f for step, f in forwards if not step]
+    if any(f[0] for f in evaluations):
+        return "validation forward passes ran in training mode: call model.eval() before validating"
+    if any(f[1] for f in evaluations):
+        return "validation ran with gradients on: validate under torch.no_grad() (nothing is trained there)"
+    epochs = _epochs(student)
+    if len(epochs) != params["epochs"]:
+        return (f"{len(epochs)} rounds of training steps followed by validation, expected {params['epochs']}: "
+                "validate after every epoch")
+    for number, (_, validation) in enumerate(epochs, start=1):
+        seen = sum(f[2] for f in validation)
+        if seen < params["n_val"]:
+            return (f"after epoch {number}, {seen} validation images went through the model, expected all "
+                    f"{params['n_val']} (validate after every epoch, on the whole of val_ds)")
+    return None
+
+
+def train_steps(student, reference, params) -> str | None:
+    """One step (forward, backward) per batch of ``batch_size`` images, every epoch, gradients reset at every step."""
+    problem = _events(student)
+    if problem:
+        return problem
+    wanted = _batches(params["n_train"], params["batch_size"])
+    sizes = [f[2] for step, f in _forwards(student) if step]
+    if sorted(sizes) != sorted(wanted * params["epochs"]):
+        shown = sizes if len(sizes) <= 12 else sizes[:12] + ["..."]
+        return (f"training steps with batch sizes {shown}, expected {params['epochs']} epochs of {wanted}: "
+                "one step (forward, loss.backward(), optimizer.step()) per batch of batch_size images")
+    stale = sum(1 for e in student if e[0] == "backward" and e[1])
+    if stale:
+        return (f"{stale} backward passes added to gradients left from the previous batch: call "
+                "optimizer.zero_grad() at every step")
+    return None
+
+
+def optimiser(student, reference, params) -> str | None:
+    """One ``torch.optim.Adam`` with ``lr=learning_rate``, created once, updating every trainable parameter.
+
+    ``student``: one summary per optimiser that took steps: ``type``, ``lr`` (one per
+    parameter group), ``params`` (indices into ``model.parameters()``), ``steps``.
+    Adam's other settings (betas, eps, weight decay) are left open by the text.
+    """
+    if not isinstance(student, (list, tuple)) or not all(isinstance(u, dict) for u in student):
+        return f"expected the optimisers, got {_kind(student)}"
+    if not student:
+        return "no optimiser took a step: call optimizer.step() after loss.backward()"
+    names = sorted({str(u.get("type")) for u in student})
+    if names != ["Adam"]:
+        return f"the optimiser is {', '.join(names)}; the text asks for torch.optim.Adam"
+    if len(student) > 1:
+        return (f"{len(student)} Adam optimisers took steps: create one, once, before the first epoch "
+                "(Adam keeps running averages of the gradients)")
+    use = student[0]
+    rates = _rounded(list(use.get("lr", [])), 8)
+    if not rates or any(not _is_number(r) or abs(r - params["learning_rate"]) > 1e-12 for r in rates):
+        return f"Adam's learning rate is {rates}, expected lr=learning_rate ({params['learning_rate']:g})"
+    missing = sorted(set(params["trainable"]) - set(use.get("params", [])))
+    if missing:
+        return "the optimiser does not update every trainable parameter: give it model.parameters()"
+    if use.get("steps") != params["steps"]:
+        return f"{use.get('steps')} optimiser steps, expected {params['steps']} (one per batch)"
+    return None
+
+
+def plotted(student, reference, params) -> str | None:
+    """``plot_history`` called once, after the last epoch, with the returned history and the reference's name."""
+    if not isinstance(student, dict) or not isinstance(student.get("calls"), (list, tuple)):
+        return f"expected the plot_history calls, got {_kind(student)}"
+    calls, returned = student["calls"], student.get("returned")
+    if len(calls) != 1:
+        return f"plot_history was called {len(calls)} times, expected once, at the end"
+    call = calls[0]
+    if call.get("history") != returned:
+        return "plot_history received another history than train returned (call it once, after the last epoch)"
+    wanted = reference["calls"][0]["name"]
+    if call.get("name") != wanted:
+        return (f"plot_history was called with the name {call.get('name')!r}, expected {wanted!r} "
+                "(the name argument, or type(model).__name__ when it is None)")
+    return None
+
+
+# ------------------------------------------------------------------ networks
+
+
+def sigmoid_of(student, reference, params) -> str | None:
+    """``[output, z]``: the network's output is sigmoid(z), z the output of its last nn.Linear layer."""
+    if not (isinstance(student, (list, tuple)) and len(student) == 2):
+        return f"expected two tensors, got {_kind(student)}"
+    output, z = _array(student[0]), _array(student[1])
+    if output is None or z is None:
+        return "expected two tensors"
+    if output.shape != z.shape:
+        return f"the output has shape {tuple(output.shape)}, the last nn.Linear layer's output {tuple(z.shape)}"
+    expected = 1 / (1 + np.exp(-z.astype(np.float64)))
+    if compare_close(output.astype(np.float64), expected, 1e-4, 1e-6):
+        return "the output is not sigmoid(output of the last nn.Linear layer)"
+    return None
+
+
+def no_convolution(student, reference, params) -> str | None:
+    """The ATen operators that ran inside the student's function include no convolution."""
+    if not isinstance(student, (list, tuple)):
+        return f"expected operator names, got {_kind(student)}"
+    found = sorted({str(n) for n in student if _is_convolution(str(n))})
+    if found:
+        return (f"PyTorch's own convolution ran inside Conv2dUnfold ({', '.join(found)}): "
+                "build it from F.unfold, a matrix product and F.fold")
+    return None
+
+
+CONVOLUTION_PREFIXES = ("conv1d", "conv2d", "conv3d", "conv_", "convolution", "mkldnn_conv", "thnn_conv", "slow_conv",
+                        "cudnn_conv", "miopen_conv")
+
+
+def _is_convolution(name: str) -> bool:
+    return name.lstrip("_").startswith(CONVOLUTION_PREFIXES) or "convolution" in name
+
+
+POLICIES = {
+    "within": within, "image_close": image_close, "includes": includes, "pair_close": pair_close, "falls": falls,
+    "same_twice": same_twice, "samples": samples, "eval_passes": eval_passes, "printed_count": printed_count,
+    "shuffled": shuffled, "train_modes": train_modes, "train_steps": train_steps, "optimiser": optimiser,
+    "plotted": plotted, "sigmoid_of": sigmoid_of, "no_convolution": no_convolution,
+}
