@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime-installed
 RUNTIME_FILES := runtime/pyproject.toml $(wildcard runtime/cnncourse/*.py)
 
-.PHONY: test demo bench data release catalogue venv clean
+.PHONY: test test-extended demo bench data release catalogue venv clean
 
 venv: $(STAMP) $(RUNTIME)
 
@@ -45,3 +45,8 @@ catalogue: venv
 
 clean:
 	rm -rf submitted autograded/*/ feedback gradebook.db outputs/*/ outputs/*.csv .cache
+
+# The catalogue entries beyond each issue's minimum, and the 20-submission grading
+# command test (CI runs this after `make test`).
+test-extended: venv
+	CNNKIT_TIER=extended $(VPY) -m pytest tests/test_catalogues.py tests/test_grade_command.py
