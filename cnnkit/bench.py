@@ -2,7 +2,8 @@
 
 * ``conv``: assignment 2's fast NumPy convolution (forward + backward) against
   ``torch.nn.functional.conv2d`` on the CPU, and the loop version against the fast one;
-* ``cache``: assignment 4's training epochs with and without the cached frozen backbone.
+* ``cache``: assignment 4's training epochs with and without the cached frozen backbone;
+* ``grading``: grading throughput with 1 and 2 workers, and the sandbox's share of it.
 
 Each prints ratios; the README records a run with the machine it ran on.
 """
@@ -13,7 +14,7 @@ import os
 import platform
 import sys
 
-SUITES = {"conv": "cnnkit.bench_conv", "cache": "cnnkit.bench_cache"}
+SUITES = {"conv": "cnnkit.bench_conv", "cache": "cnnkit.bench_cache", "grading": "cnnkit.bench_grading"}
 
 
 def machine() -> str:

@@ -8,7 +8,7 @@ exactly as they were, and get its own clear status. Attacks that would only
 show by success print a marker (``LEAKED``, ``WROTE``, ``CONNECTED``, ...) that
 the tests look for in the graded notebook.
 
-``{course}``, ``{home}``, ``{venv}``, ``{kit}``, ``{port}`` and ``{secret}`` in a
+``{course}``, ``{home}``, ``{venv}``, ``{site}``, ``{kit}``, ``{port}`` and ``{secret}`` in a
 case's code are filled in with the real paths and values of the grading run, so
 the code knows exactly where the things it must not reach are.
 """
@@ -45,7 +45,7 @@ class Case:
         return f"hostile-{self.name}"
 
 
-TIME_LIMITS = {"cell_seconds": 4, "notebook_seconds": 40}
+TIME_LIMITS = {"cell_seconds": 10, "notebook_seconds": 60}
 
 READ = '''import glob, os
 targets = ["{course}/gradebook.db", "{course}/source/01_numpy_cnn/numpy_cnn.ipynb",
@@ -66,7 +66,7 @@ for name in ("{course}", "{course}/submitted", "{home}", "/work", "/root"):
         print("denied listing", name, type(error).__name__)
 '''
 
-WRITE = '''import glob, os, sqlite3, sysconfig
+WRITE = '''import glob, os, sqlite3
 def attempt(what, action):
     try:
         action()
@@ -85,7 +85,7 @@ attempt("source notebook", lambda: write("{course}/source/01_numpy_cnn/numpy_cnn
 for path in glob.glob("{course}/submitted/honest-*/01_numpy_cnn/numpy_cnn.ipynb") or ["{course}/submitted/honest-a/01_numpy_cnn/numpy_cnn.ipynb"]:
     attempt("delete " + path, lambda: os.remove(path))
 attempt("the kit", lambda: write("{kit}/__init__.py"))
-site = sysconfig.get_paths()["purelib"]
+site = "{site}"
 attempt("sitecustomize", lambda: write(site + "/sitecustomize.py"))
 attempt(".pth file", lambda: write(site + "/zz-owned.pth", "import os\\n"))
 attempt("the runtime", lambda: write(site + "/cnncourse/checks.py"))

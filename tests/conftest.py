@@ -18,6 +18,7 @@ import os
 import shutil
 import socket
 import sys
+import sysconfig
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -216,6 +217,7 @@ def grading_run(course, scratch, offline_env, workdir) -> GradingRun:
         for name, slow in (("hostile", False), ("hostile-slow", True)):
             extra[name] = scratch_course(course, [a1], workdir / "courses" / name)
             values = {"course": str(extra[name].root), "home": str(Path.home()), "venv": sys.prefix,
+                      "site": sysconfig.get_paths()["purelib"],
                       "kit": str(REPO / "cnnkit"), "port": str(listener.port), "secret": secret,
                       "marker": hostile.MARKER}
             honest = catalogue.build_submissions(extra[name], a1, [])[0].notebook

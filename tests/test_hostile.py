@@ -5,6 +5,8 @@ kit, the venv or the grader's home folder changes; no process survives; no
 connection reaches the grader's loopback; no secret of the grader's environment
 reaches a graded notebook; and each hostile student gets its own clear status.
 """
+import json
+
 import nbformat
 import pytest
 
@@ -14,11 +16,12 @@ CASES = {c.name: c for c in hostile.CASES}
 
 
 def outputs(grading_run, student: str) -> str:
-    """Everything the graded notebook of ``student`` shows, as text."""
-    course = grading_run.courses["hostile-slow" if CASES.get(student[len("hostile-"):], None) and
-                                 CASES[student[len("hostile-"):]].slow else "hostile"]
+    """Everything the cells of ``student``'s graded notebook printed or showed (not their code), as text."""
+    case = CASES.get(student[len("hostile-"):])
+    course = grading_run.courses["hostile-slow" if case and case.slow else "hostile"]
     path = course.root / "autograded" / student / hostile.ASSIGNMENT / "numpy_cnn.ipynb"
-    return path.read_text() if path.is_file() else ""
+    notebook = nbformat.read(str(path), as_version=4)
+    return "\n".join(json.dumps(o) for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
 
 
 @pytest.mark.parametrize("student", ["honest-a", "honest-b"])
@@ -71,5 +74,5 @@ def test_secrets_of_the_graders_environment_stay_outside(grading_run):
 
 
 def test_output_flood_is_cut(grading_run):
-    notebook = nbformat.reads(outputs(grading_run, "hostile-output"), as_version=4)
-    assert len(nbformat.writes(notebook)) < 5_000_000
+    flood = outputs(grading_run, "hostile-output")
+    assert "output cut by the grader" in flood and len(flood) < 2_000_000

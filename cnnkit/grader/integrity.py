@@ -352,11 +352,11 @@ def from_run(notebook, audit: list[str], rules: Rules, assignment: str) -> list[
     files = cell_files(notebook)
     editable = {index: name for index, name, _ in student_cells(notebook)}
     solutions = set(notebooks.solution_ids(notebook))
-    findings, numbers = [], []
+    findings, numbers = [], {}
     for line in audit:
         try:
             event = json.loads(line)
-            numbers.append(int(event["n"]))
+            numbers.setdefault(int(event.get("pid", 0)), []).append(int(event["n"]))
             actor, name, detail = str(event["actor"]), str(event["event"]), [str(d) for d in event["detail"]]
         except (ValueError, KeyError, TypeError):
             findings.append(Finding("notebook", TAMPERING, "a malformed line in the grader's audit log "
@@ -375,7 +375,8 @@ def from_run(notebook, audit: list[str], rules: Rules, assignment: str) -> list[
         finding = _judge_event(cell, name, detail, rules, cell in solutions)
         if finding:
             findings.append(finding)
-    if numbers and sorted(numbers) != list(range(1, max(numbers) + 1)):
+    if any(sorted(n) != list(range(min(n), max(n) + 1)) for n in numbers.values()) or (
+            numbers and min(min(n) for n in numbers.values()) != 1):
         findings.append(Finding("notebook", TAMPERING, "lines of the grader's audit log are missing or repeated "
                                 "(read or written by notebook code)", "run", NOTEBOOK))
     return _unique(findings)

@@ -120,8 +120,10 @@ def _read(raw: bytes) -> tuple[nbformat.NotebookNode | None, str | None]:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         return None, f"not a notebook: the file is not valid JSON ({err})"
     try:
-        notebook = nbformat.reads(text, as_version=4)
-        nbformat.validate(notebook)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. duplicate cell ids of a copied cell, which nbformat repairs
+            notebook = nbformat.reads(text, as_version=4)
+            nbformat.validate(notebook)
     except Exception as err:  # nbformat raises several unrelated types
         return None, f"not a valid Jupyter notebook ({type(err).__name__}: {_first_line(err)})"
     versions = {notebooks.meta(c).get("schema_version") for c in notebook.cells if notebooks.meta(c)}

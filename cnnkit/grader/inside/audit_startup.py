@@ -117,8 +117,9 @@ def _cnnkit_install_audit():
             seen[key] = seen.get(key, 0) + 1
             if seen[key] > 3 or state["n"] >= 5000:
                 return
-            state["n"] += 1
-            line = dumps({"n": state["n"], "event": event, "actor": actor, "cells": cells[:6], "detail": detail})
+            state["n"] += 1  # a forked child continues from its parent's count, in its own sequence
+            line = dumps({"pid": os.getpid(), "n": state["n"], "event": event, "actor": actor, "cells": cells[:6],
+                          "detail": detail})
             write(fd, (line + "\n").encode())
         except Exception:
             pass
