@@ -113,19 +113,33 @@ def protected(course_root: Path) -> dict[str, list[Path]]:
 
 
 def survivors() -> list[str]:
-    """Processes of a sandbox user, or carrying the hostile cases' marker, still alive."""
-    found = []
+    """Processes of a sandbox user, or carrying the hostile cases' marker, alive outside any running sandbox.
+
+    (A process inside a sandbox that is still running, e.g. another grading run on the
+    same machine, has a bubblewrap process among its ancestors.)
+    """
+    table = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            uid = entry.stat().st_uid
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if UID_BASE <= uid < UID_BASE + UID_COUNT or hostile.MARKER in cmdline:
-            found.append(f"pid {entry.name} uid {uid}: {cmdline[:120]}")
-    return found
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                table[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), entry.stat().st_uid, cmdline)
+            except (OSError, ValueError, IndexError):
+                continue
+
+    def in_sandbox(pid: int) -> bool:
+        seen = set()
+        while pid in table and pid not in seen:
+            seen.add(pid)
+            parent, _, cmdline = table[pid]
+            if "bwrap" in cmdline.split(" ")[0]:
+                return True
+            pid = parent
+        return False
+
+    return [f"pid {pid} uid {uid}: {cmdline[:120]}" for pid, (_, uid, cmdline) in table.items()
+            if (UID_BASE <= uid < UID_BASE + UID_COUNT or hostile.MARKER in cmdline) and not in_sandbox(pid)]
 
 
 class Listener:
