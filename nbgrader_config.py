@@ -5,6 +5,8 @@ nbgrader commands (generate_assignment, autograde, generate_feedback, export)
 work unchanged from the repository root.
 """
 
+import os
+
 c = get_config()  # noqa: F821 - injected by traitlets when nbgrader loads this file
 
 COURSE_ID = "cnn-course"
@@ -18,6 +20,14 @@ ASSIGNMENTS = {
 }
 
 c.CourseDirectory.course_id = COURSE_ID
+
+# nbgrader's exchange (release_assignment, fetch_assignment, submit, collect, release_feedback,
+# fetch_feedback). On one machine: exchange/ next to this file. On a shared JupyterHub: one folder
+# for every user, e.g. /srv/nbgrader/exchange (mode 1777), set here with NBGRADER_EXCHANGE and in
+# the students' /etc/jupyter/nbgrader_config.py (README: "On a shared JupyterHub").
+EXCHANGE = os.environ.get("NBGRADER_EXCHANGE") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+os.makedirs(EXCHANGE, exist_ok=True)
+c.Exchange.root = EXCHANGE
 
 # Instructor-only material next to a source notebook (mutant and alternative
 # catalogues, reference helpers) lives in source/<id>/instructor/ and never

@@ -61,3 +61,18 @@ def test_no_integrity_findings_on_fair_solutions(grading_run, assignment):
     assert fair
     noisy = {g.student: g.result.findings for g in fair if g.result.findings}
     assert noisy == {}
+
+
+@pytest.mark.skipif(TIER != "core", reason="checked once, on the core tier's run")
+@pytest.mark.parametrize("assignment", list(ENTRIES))
+def test_the_gradebook_holds_every_score(grading_run, assignment):
+    """What formgrader, export and feedback read: nbgrader's gradebook has each cell's score, as judged."""
+    from cnnkit.grader.prepare import gradebook
+
+    scratch = grading_run.courses[assignment]
+    graded = [g for g in grading_run.catalogue if g.assignment == assignment]
+    with gradebook(scratch) as gb:
+        for g in graded:
+            notebook = gb.find_submission_notebook(scratch.notebook_name(assignment), assignment, g.student)
+            stored = {grade.name: grade.auto_score for grade in notebook.grades if grade.name in g.result.scores}
+            assert stored == g.result.scores, g.student

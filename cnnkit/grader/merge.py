@@ -5,7 +5,9 @@ nbgrader's API: the student and the submission (with its timestamp) are
 created as ``nbgrader autograde`` creates them, the scored notebook goes to
 ``autograded/<student>/<assignment>/``, and nbgrader's own ``SaveAutoGrades``,
 ``AssignLatePenalties`` and ``CheckCellMetadata`` preprocessors read the scores
-from it. Formgrader, ``nbgrader export`` and ``nbgrader generate_feedback`` then
+from it (the steps ``nbgrader autograde`` runs after executing; its other ones,
+``IgnorePattern``, ``LimitOutput`` and the disabled ``ClearMetadataPreprocessor``,
+concern outputs the record step already replaced). Formgrader, ``nbgrader export`` and ``nbgrader generate_feedback`` then
 see an ordinary autograded submission (jupyter/nbgrader#1424 merges shards the
 same way). A small state file per student (``.cache/grading/``) lets an
 interrupted run resume without grading anyone twice.
@@ -84,7 +86,25 @@ def merge(course: Course, recorded: Recorded, prepared: Prepared) -> None:
         _check_sources(course, assignment, recorded.notebook)
         notebook = _save_grades(course, assignment, student, recorded.notebook)
         _write_atomic(target, nbformat.writes(notebook))
+        _copy_exchange_files(prepared.path.parent, target.parent)
     _write_state(course, recorded, prepared)
+
+
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def _copy_exchange_files(submitted: Path, autograded: Path) -> None:
+    """The two small files nbgrader's feedback exchange needs, as ``nbgrader autograde`` copies them.
+
+    Only these, only regular files (never a symlink a student planted) of a few bytes:
+    everything in ``autograded/`` ends up in the feedback students receive.
+    """
+    for name in EXCHANGE_FILES:
+        source = submitted / name
+        if source.is_file() and not source.is_symlink() and source.stat().st_size <= 1024:
+            text = source.read_text(errors="replace")
+            if text.isprintable() or text.strip().isprintable():
+                _write_atomic(autograded / name, text)
 
 
 def _check_sources(course: Course, assignment: str, notebook) -> None:
@@ -103,7 +123,6 @@ def _check_sources(course: Course, assignment: str, notebook) -> None:
 
 
 def _save_grades(course: Course, assignment: str, student: str, notebook):
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
 
     resources = {"nbgrader": {"db_url": db_url(course), "assignment": assignment, "student": student,
@@ -112,7 +131,7 @@ def _save_grades(course: Course, assignment: str, student: str, notebook):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)
-        for step in (ClearMetadataPreprocessor, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata):
+        for step in (SaveAutoGrades, AssignLatePenalties, CheckCellMetadata):
             notebook, resources = step(config=course.config).preprocess(notebook, resources)
     return notebook
 

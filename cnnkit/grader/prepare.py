@@ -40,6 +40,7 @@ class Prepared:
     student: str
     assignment: str
     sha256: str
+    path: Path
     notebook: nbformat.NotebookNode | None = None
     timestamp: datetime.datetime | None = None
     notes: list[str] = field(default_factory=list)
@@ -94,7 +95,7 @@ def submitted_path(course: Course, assignment: str, student: str) -> Path:
 def prepare(course: Course, assignment: str, student: str, path: Path) -> Prepared:
     """Read, check, repair and sanitise one submission against the course gradebook."""
     raw = path.read_bytes()[:MAX_BYTES + 1]
-    prepared = Prepared(student, assignment, hashlib.sha256(raw).hexdigest(), timestamp=_timestamp(course, path))
+    prepared = Prepared(student, assignment, hashlib.sha256(raw).hexdigest(), path, timestamp=_timestamp(course, path))
     if len(raw) > MAX_BYTES:
         prepared.error = f"the notebook file is larger than {MAX_BYTES // 2**20} MB; clear its outputs and submit again"
         return prepared
