@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
 
 COMMANDS = {
     "data": ("cnnkit.data.cli", "generate the synthetic casting dataset and the example image"),
@@ -44,4 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     module.add_arguments(command_parser)
     args = command_parser.parse_args(argv[1:])
-    return int(module.run(args) or 0)
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        print(f"cnnkit {known.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # one readable line for the user; the traceback goes to the log
+        log = _log_path(known.command)
+        log.write_text(traceback.format_exc())
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"cnnkit {known.command}: {first}\n(details: {log})", file=sys.stderr)
+        return 1
+
+
+def _log_path(command: str) -> Path:
+    folder = Path(tempfile.gettempdir()) / "cnnkit-logs"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
