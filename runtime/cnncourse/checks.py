@@ -135,11 +135,13 @@ def check_array(value, what: str) -> np.ndarray:
 
 
 def _fail(what: str, problem: str | None, hint: str | None) -> None:
+    __tracebackhide__ = True  # noqa: F841 - IPython shows the student's line, not this helper's
     if problem:
         raise AssertionError(f"{what}: {problem}" + (f" ({hint})" if hint else ""))
 
 
 def check_shape(actual, expected_shape: tuple, what: str, hint: str | None = None) -> None:
+    __tracebackhide__ = True  # noqa: F841
     _record.record(what, tuple(getattr(actual, "shape", ())) if isinstance(actual, np.ndarray) else None,
                    "equal", hint=hint)
     _fail(what, compare_shape(actual, expected_shape), hint)
@@ -148,18 +150,21 @@ def check_shape(actual, expected_shape: tuple, what: str, hint: str | None = Non
 def check_close(actual, expected, what: str, rtol: float | None = None, atol: float | None = None,
                 hint: str | None = None) -> None:
     """Same shape and values within the dtype's tolerance (see the module notes)."""
+    __tracebackhide__ = True  # noqa: F841
     _record.record(what, actual, "close", rtol=rtol, atol=atol, hint=hint)
     _fail(what, compare_close(actual, expected, rtol, atol), hint)
 
 
 def check_equal(actual, expected, what: str, hint: str | None = None) -> None:
     """Exactly equal (arrays element by element)."""
+    __tracebackhide__ = True  # noqa: F841
     _record.record(what, actual, "equal", hint=hint)
     _fail(what, compare_equal(actual, expected), hint)
 
 
 def check_true(condition, what: str, message: str) -> None:
     """A property the test computed; ``message`` says what is wrong when it does not hold."""
+    __tracebackhide__ = True  # noqa: F841
     condition = bool(condition)
     _record.record(what, condition, "true", message=message)
     if not condition:
@@ -173,6 +178,7 @@ def run_cases(what: str, cases: Iterable[dict], check: Callable[..., None]) -> N
     so one message shows every case that went wrong. While grading, each case's
     records are grouped under the case (partial credit is given per case).
     """
+    __tracebackhide__ = True  # noqa: F841
     failures, total = [], 0
     for params in cases:
         total += 1
