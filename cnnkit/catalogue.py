@@ -191,9 +191,10 @@ def offline_env(course: Course) -> dict[str, str]:
     ``.cache/`` and reused; the VGG notebook runs its documented offline profile
     (a randomly initialised backbone).
     """
-    from cnnkit.data.synthetic import ensure_dataset
+    from cnnkit.data.synthetic import ensure_dataset, ensure_defect_types
 
     casting = ensure_dataset(course.root / ".cache" / "data-ci", "ci", seed=0)
+    ensure_defect_types(casting.parent, "ci", seed=0)
     return {"COURSE_DATA_DIR": str(casting.parent), "COURSE_VGG_WEIGHTS": "random"}
 
 

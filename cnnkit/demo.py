@@ -41,9 +41,10 @@ WORKERS = 2
 
 def prepare_data(course: Course) -> Path:
     from cnnkit.data.example_image import save_example_image
-    from cnnkit.data.synthetic import ensure_dataset
+    from cnnkit.data.synthetic import ensure_dataset, ensure_defect_types
 
     casting = ensure_dataset(course.root / "data", "ci", seed=0)
+    ensure_defect_types(course.root / "data", "ci", seed=0)
     save_example_image(course.root / "data" / "example_image.png")
     return casting
 

@@ -1,4 +1,4 @@
-"""``python -m cnnkit data``: write the synthetic casting dataset and the example image.
+"""``python -m cnnkit data``: write the synthetic casting dataset, the defect-type dataset and the example image.
 
 Both go into ``--out`` (default: the repository's ``data/``). Without
 ``--force`` an up-to-date copy (same profile, seed and generator version) is
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from cnnkit.data.example_image import FILE_NAME, save_example_image
-from cnnkit.data.synthetic import PROFILES, generate_dataset, is_current
+from cnnkit.data.synthetic import PROFILES, ensure_defect_types, generate_dataset, generate_defect_types, is_current
 from cnnkit.paths import CASTING
 
 
@@ -41,8 +41,11 @@ def run(args) -> int:
         action = f"generated {total} images"
     else:
         action = f"already up to date ({total} images), kept"
+    types = generate_defect_types(out, args.profile, args.seed) if args.force else \
+        ensure_defect_types(out, args.profile, args.seed)
     image = save_example_image(out / FILE_NAME)
     print(f"{casting}: {args.profile} profile, seed {args.seed}: {action}")
+    print(f"{types}: the four-class defect-type task (burr, crack, hole, ok)")
     print(f"{image}: the 100x100 example image")
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0

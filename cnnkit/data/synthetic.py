@@ -402,6 +402,9 @@ def _segment_distance(polar: Polar, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 DEFECTS = (_rim_notch, _burr_spike, _flash_fin, _blow_hole, _pinholes, _crack)
+# The defect-type task: each defective image has one defect of one kind (the rim notch,
+# which looks like neither, is left out).
+DEFECT_KINDS = {"burr": (_burr_spike, _flash_fin), "crack": (_crack,), "hole": (_blow_hole, _pinholes)}
 DEFECT_COUNT_PROBABILITIES = (0.5, 0.3, 0.2)  # of 1, 2, 3 defects
 
 
@@ -416,7 +419,7 @@ def _add_defects(rng: np.random.Generator, part: np.ndarray, pose: Pose, polar: 
 # ---------------------------------------------------------------- images and files
 
 def render_impeller(rng: np.random.Generator, defective: bool, size: int = IMAGE_SIZE,
-                    defect_scale: float = 1.0) -> np.ndarray:
+                    defect_scale: float = 1.0, kind: str | None = None) -> np.ndarray:
     """One top view of a cast impeller, uint8 (size, size), on a near-black background.
 
     Notes
@@ -432,7 +435,11 @@ def render_impeller(rng: np.random.Generator, defective: bool, size: int = IMAGE
     image = _finish(part, pose, polar, texture)
     if defective:
         clean_mean = image.mean(dtype=np.float64)
-        _add_defects(rng, part, pose, polar, size, defect_scale)
+        if kind is None:
+            _add_defects(rng, part, pose, polar, size, defect_scale)
+        else:
+            painters = DEFECT_KINDS[kind]
+            painters[int(rng.integers(len(painters)))](rng, part, pose, polar, size / IMAGE_SIZE * defect_scale)
         image = _finish(part, pose, polar, texture)
         image *= np.float32(clean_mean / image.mean(dtype=np.float64))
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
@@ -583,3 +590,58 @@ def ensure_dataset(root: str | os.PathLike, profile: str = "ci", seed: int = 0) 
         return casting
     return generate_dataset(root, profile, seed)
 
+
+
+# ---------------------------------------------------------------- the defect-type dataset
+
+DEFECT_TYPES = "defect_types"
+TYPE_CLASSES = ("burr", "crack", "hole", "ok")  # ImageFolder's order: alphabetical
+TYPE_PROFILES = {"ci": {"train": 40, "test": 20}, "full": {"train": 400, "test": 100}}
+TYPE_SIZE = 64
+TYPE_DEFECT_SCALE = 4.0
+
+
+def _type_manifest(profile: str, seed: int) -> dict:
+    return {"generator": "cnnkit.data.synthetic", "dataset": DEFECT_TYPES, "version": GENERATOR_VERSION,
+            "profile": profile, "seed": seed, "per_class": TYPE_PROFILES[profile], "size": TYPE_SIZE,
+            "defect_scale": TYPE_DEFECT_SCALE}
+
+
+def generate_defect_types(root: str | os.PathLike, profile: str = "ci", seed: int = 0) -> Path:
+    """Write ``<root>/defect_types/{train,test}/{burr,crack,hole,ok}/*.png`` and its manifest.
+
+    A four-class task made from the same impellers: ``ok`` parts, and parts with
+    one defect of one kind (burr or flash fin, crack, blow hole or pinholes),
+    64 x 64 grayscale PNGs with the defects drawn ``TYPE_DEFECT_SCALE`` times
+    larger than life so that they show at that size. Same determinism and
+    staging as :func:`generate_dataset` (each image has its own generator).
+    """
+    if profile not in TYPE_PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(TYPE_PROFILES)}")
+    root = Path(root)
+    target = root / DEFECT_TYPES
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{DEFECT_TYPES}-new-", dir=root)) / DEFECT_TYPES
+    try:
+        for split_index, split in enumerate(SPLITS):
+            for class_index, cls in enumerate(TYPE_CLASSES):
+                folder = staging / split / cls
+                folder.mkdir(parents=True)
+                for index in range(TYPE_PROFILES[profile][split]):
+                    rng = np.random.default_rng([seed, 7, split_index, class_index, index])
+                    pixels = render_impeller(rng, cls != "ok", TYPE_SIZE, TYPE_DEFECT_SCALE,
+                                             None if cls == "ok" else cls)
+                    Image.fromarray(pixels).save(folder / f"{cls}_{split}_{index:04d}.png")
+        (staging / MANIFEST).write_text(json.dumps(_type_manifest(profile, seed), indent=2) + "\n")
+        _replace(target, staging)
+    finally:
+        shutil.rmtree(staging.parent, ignore_errors=True)
+    return target
+
+
+def ensure_defect_types(root: str | os.PathLike, profile: str = "ci", seed: int = 0) -> Path:
+    """The defect_types path under ``root``, generated only if missing or out of date."""
+    target = Path(root) / DEFECT_TYPES
+    if read_manifest(target) == _type_manifest(profile, seed):
+        return target
+    return generate_defect_types(root, profile, seed)

@@ -17,6 +17,7 @@ from pathlib import Path
 DATA_ENV = "COURSE_DATA_DIR"
 OUTPUT_ENV = "COURSE_OUTPUT_DIR"
 CASTING = "casting_data"
+DEFECT_TYPES = "defect_types"
 CLASSES = ("def_front", "ok_front")
 SPLITS = ("train", "test")
 
@@ -49,6 +50,17 @@ def casting_dir(start: str | os.PathLike | None = None) -> Path:
         if all((candidate / split).is_dir() for split in SPLITS):
             return candidate
     raise DataNotFoundError(f"The casting dataset is not in {base}. " + _how_to_get_data(base))
+
+
+def defect_types_dir(start: str | os.PathLike | None = None) -> Path:
+    """``defect_types`` with ``train/`` and ``test/``: the four-class task (burr, crack, hole, ok)."""
+    folder = data_dir(start) / DEFECT_TYPES
+    if not all((folder / split).is_dir() for split in SPLITS):
+        raise DataNotFoundError(
+            f"The defect-type images are not in {folder}.\n\nOn the course JupyterHub they are installed for you: "
+            "if you see this message there, tell your instructor (nothing is wrong with your notebook).\n"
+            "(Instructors: `python -m cnnkit data` in the course repository writes them next to casting_data/.)")
+    return folder
 
 
 def outputs_dir() -> Path:
