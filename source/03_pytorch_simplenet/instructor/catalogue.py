@@ -2,9 +2,14 @@
 
 Each mutant is a mistake students really make; ``loses`` lists exactly the test
 cells that must catch it. The tests of ``train`` run a known-good tiny model on
-tiny tensor datasets with a correct ``evaluate_accuracy`` patched in, so a
-mistake costs points only where the faulty function or class is tested.
-Alternatives write every graded item differently, within what the text allows.
+tiny tensor datasets with stand-ins for ``plot_history`` and ``evaluate_accuracy``
+and recorders of the forward and backward passes, the optimiser's steps and the
+order the images are read in, so a mistake costs points only where the faulty
+function or class is tested. Alternatives write every graded item differently,
+within what the text allows (its open choices: interpolation, which images
+``plot_samples`` shows and where titles sit, Adam's other settings, validation
+batch size and passes, ``no_grad`` or ``inference_mode``, a progress bar or none,
+the architecture of ``ImprovedNet`` and ``GlobalPoolNet``).
 """
 from cnnkit.catalogue import alternative, mutant
 from cnnkit.submissions import Change
@@ -14,6 +19,11 @@ ROWS = "indices = [i for i, target in enumerate(dataset.targets) if target == la
 FORWARD = "return self.sigmoid(self.output(self.relu(self.hidden(features))))"
 PREDICTED = "predicted = (model(images) > 0.5).long().squeeze(1)"
 LOSS_SUM = "loss_sum += loss.item() * len(labels)"
+LOADER = "loader = DataLoader(train_ds, batch_size=batch_size, shuffle=True)"
+ADAM = "optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)"
+EPOCH_START = "    for epoch in range(epochs):\n        model.train()\n"
+LOSS = "loss = loss_fn(model(images), labels.float().unsqueeze(1))"
+GRAD_WEIGHT = "(upstream @ cols.transpose(1, 2)).sum(dim=0)"
 
 MUTANTS = [
     # casting_datasets
@@ -27,28 +37,76 @@ MUTANTS = [
            loses={"datasets_hidden"}),
     mutant("datasets_centre_crop", "crops the centre 224 x 224 instead of resizing the whole photo",
            cell="datasets", edits=[(RESIZE, "        v2.CenterCrop(image_size),\n")],
+           loses={"datasets_visible", "datasets_hidden"}),
+    mutant("datasets_uint8", "keeps the images as uint8 0..255 (ToImage without ToDtype)",
+           cell="datasets", edits=[("        v2.ToDtype(torch.float32, scale=True),\n", "")],
+           loses={"datasets_visible", "datasets_hidden"}),
+    mutant("datasets_size_ignored", "always resizes to 224 x 224, whatever image_size says",
+           cell="datasets", edits=[(RESIZE, "        v2.Resize((224, 224)),\n")],
            loses={"datasets_hidden"}),
+    mutant("datasets_labels_flipped", "turns the labels round (1 for def_front, 0 for ok_front)",
+           cell="datasets", edits=[('datasets.ImageFolder(root / "train", transform=to_tensor)',
+                                    'datasets.ImageFolder(root / "train", transform=to_tensor, target_transform=lambda y: 1 - y)'),
+                                   ('datasets.ImageFolder(root / "test", transform=to_tensor)',
+                                    'datasets.ImageFolder(root / "test", transform=to_tensor, target_transform=lambda y: 1 - y)')],
+           loses={"datasets_visible", "datasets_hidden"}),
     # plot_samples
     mutant("samples_rows_not_by_class", "shows the first images of the dataset in every row, titled with the row's class",
            cell="plot_samples", edits=[(ROWS, "indices = range(n_per_class)")],
+           loses={"plot_samples_visible", "plot_samples_hidden"}),
+    mutant("samples_one_row", "puts all images in one row instead of one row per class",
+           cell="plot_samples", code="""\
+classes = dataset.classes
+fig, axes = plt.subplots(1, len(classes) * n_per_class, figsize=(12, 2.5), squeeze=False)
+axes = axes[0]
+for label, name in enumerate(classes):
+    indices = [i for i, target in enumerate(dataset.targets) if target == label][:n_per_class]
+    for column, index in enumerate(indices):
+        ax = axes[label * n_per_class + column]
+        ax.imshow(dataset[index][0].permute(1, 2, 0))
+        ax.set_title(name)
+        ax.axis("off")
+fig.savefig(outputs_dir() / "samples.png")
+return fig""",
+           loses={"plot_samples_visible", "plot_samples_hidden"}),
+    mutant("samples_not_saved", "shows the figure but never saves it",
+           cell="plot_samples", edits=[('    fig.savefig(outputs_dir() / "samples.png")\n', "")],
+           loses={"plot_samples_visible", "plot_samples_hidden"}),
+    mutant("samples_title_label_number", "titles each image with its label number instead of its class name",
+           cell="plot_samples", edits=[("ax.set_title(classes[label])", "ax.set_title(str(label))")],
+           loses={"plot_samples_visible", "plot_samples_hidden"}),
+    mutant("samples_fixed_class_names", "titles with the casting class names whatever the dataset's classes",
+           cell="plot_samples", edits=[("ax.set_title(classes[label])", 'ax.set_title(("def_front", "ok_front")[label])')],
            loses={"plot_samples_hidden"}),
+    mutant("samples_returns_axes", "returns the array of axes instead of the figure",
+           cell="plot_samples", edits=[("    return fig", "    return axes")],
+           loses={"plot_samples_visible", "plot_samples_hidden"}),
     # SimpLeNet
     mutant("simplenet_no_sigmoid", "forgets the final sigmoid",
            cell="simplenet", edits=[(FORWARD, "return self.output(self.relu(self.hidden(features)))")],
-           loses={"simplenet_hidden"}),
+           loses={"simplenet_visible", "simplenet_hidden"}),
     mutant("simplenet_sigmoid_twice", "applies the sigmoid twice (in forward and again on the result)",
            cell="simplenet", edits=[(FORWARD, "return self.sigmoid(self.sigmoid(self.output(self.relu(self.hidden(features)))))")],
-           loses={"simplenet_hidden"}),
+           loses={"simplenet_visible", "simplenet_hidden"}),
     mutant("simplenet_flatten_size_wrong", "sizes the first linear layer for 6 x 28 x 28 (pooling output miscounted)",
            cell="simplenet", edits=[("nn.Linear(6 * 27 * 27, 10)", "nn.Linear(6 * 28 * 28, 10)")],
            loses={"simplenet_visible", "simplenet_hidden"}),
     mutant("simplenet_stride_1", "convolves with stride 1 instead of 4 (first linear layer resized to match)",
            cell="simplenet", edits=[("stride=4, padding=1)", "stride=1, padding=1)"),
                                     ("nn.Linear(6 * 27 * 27, 10)", "nn.Linear(6 * 111 * 111, 10)")],
+           loses={"simplenet_visible", "simplenet_hidden"}),
+    mutant("simplenet_average_pooling", "pools with nn.AvgPool2d instead of max pooling",
+           cell="simplenet", edits=[("nn.MaxPool2d(kernel_size=4, stride=2)", "nn.AvgPool2d(kernel_size=4, stride=2)")],
+           loses={"simplenet_hidden"}),
+    mutant("simplenet_no_relu", "leaves out the ReLU between the two linear layers",
+           cell="simplenet", edits=[(FORWARD, "return self.sigmoid(self.output(self.hidden(features)))")],
            loses={"simplenet_hidden"}),
     # evaluate_accuracy
     mutant("accuracy_without_eval", "leaves the model in training mode while evaluating",
            cell="evaluate_accuracy", edits=[("    model.eval()\n", "")],
+           loses={"evaluate_accuracy_visible", "evaluate_accuracy_hidden"}),
+    mutant("accuracy_with_gradients", "evaluates with gradients on (no torch.no_grad())",
+           cell="evaluate_accuracy", edits=[("    with torch.no_grad():\n", "    if True:\n")],
            loses={"evaluate_accuracy_visible", "evaluate_accuracy_hidden"}),
     mutant("accuracy_mean_of_batches", "averages the accuracies of the batches (the last batch is smaller)",
            cell="evaluate_accuracy", code="""\
@@ -59,56 +117,181 @@ with torch.no_grad():
         predicted = (model(images) > 0.5).long().squeeze(1)
         accuracies.append((predicted == labels).float().mean().item())
 return sum(accuracies) / len(accuracies)""",
+           loses={"evaluate_accuracy_visible", "evaluate_accuracy_hidden"}),
+    mutant("accuracy_labels_shape", "compares the (B, 1) predictions with the (B,) labels (a (B, B) table)",
+           cell="evaluate_accuracy", edits=[(PREDICTED, "predicted = (model(images) > 0.5).long()")],
+           loses={"evaluate_accuracy_visible", "evaluate_accuracy_hidden"}),
+    mutant("accuracy_argmax", "predicts with argmax over the single output column (always class 0)",
+           cell="evaluate_accuracy", edits=[(PREDICTED, "predicted = model(images).argmax(dim=1)")],
+           loses={"evaluate_accuracy_hidden"}),
+    mutant("accuracy_fixed_batch_size", "reads the dataset in batches of 32 whatever batch_size says",
+           cell="evaluate_accuracy", edits=[("DataLoader(dataset, batch_size=batch_size)", "DataLoader(dataset, batch_size=32)")],
            loses={"evaluate_accuracy_hidden"}),
     # train
     mutant("train_no_shuffle", "reads the training images in the same order every epoch",
            cell="train", edits=[("shuffle=True", "shuffle=False")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_same_order_every_epoch", "shuffles once, with a generator seeded anew every epoch",
+           cell="train", edits=[(LOADER, "pass"),
+                                (EPOCH_START, EPOCH_START + "        loader = DataLoader(train_ds, batch_size=batch_size, "
+                                 "shuffle=True, generator=torch.Generator().manual_seed(0))\n")],
+           loses={"train_hidden"}),
+    mutant("train_python_random_shuffle", "shuffles with Python's random module, which torch.manual_seed does not fix",
+           cell="train", edits=[(LOADER, "import random"),
+                                (EPOCH_START, EPOCH_START + "        order = random.sample(range(len(train_ds)), len(train_ds))\n"
+                                 "        loader = DataLoader(Subset(train_ds, order), batch_size=batch_size)\n")],
            loses={"train_hidden"}),
     mutant("train_validation_in_train_mode", "computes the validation loss without model.eval()",
            cell="train", edits=[("    model.eval()\n    summed", "    summed")],
-           loses={"train_hidden"}),
+           loses={"train_visible", "train_hidden"}),
     mutant("train_validation_with_gradients", "computes the validation loss with gradients on (no torch.no_grad())",
            cell="train", edits=[("    with torch.no_grad():\n        for images, labels in DataLoader(dataset, batch_size=batch_size):\n"
                                  "            total += summed",
                                  "    if True:\n        for images, labels in DataLoader(dataset, batch_size=batch_size):\n"
                                  "            total += summed")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_validation_first_batch", "validates on the first batch of val_ds only",
+           cell="train", edits=[("        history[\"val_loss\"].append(validation_loss(model, val_ds, batch_size))\n",
+                                 "        first = Subset(val_ds, range(min(batch_size, len(val_ds))))\n"
+                                 "        history[\"val_loss\"].append(validation_loss(model, first, batch_size))\n"),
+                                ("evaluate_accuracy(model, val_ds, batch_size)", "evaluate_accuracy(model, first, batch_size)")],
            loses={"train_hidden"}),
     mutant("train_no_zero_grad", "never resets the gradients (optimizer.zero_grad() missing)",
            cell="train", edits=[("            optimizer.zero_grad()\n", "")],
            loses={"train_visible", "train_hidden"}),
     mutant("train_model_train_once", "calls model.train() once before the loop, so epochs after the first train in eval mode",
-           cell="train", edits=[("    for epoch in range(epochs):\n        model.train()\n", "    model.train()\n    for epoch in range(epochs):\n")],
-           loses={"train_hidden"}),
+           cell="train", edits=[(EPOCH_START, "    model.train()\n    for epoch in range(epochs):\n")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_never_model_train", "never calls model.train(): after the first validation every batch trains in eval mode",
+           cell="train", edits=[(EPOCH_START, "    for epoch in range(epochs):\n")],
+           loses={"train_visible", "train_hidden"}),
     mutant("train_bce_with_logits", "uses BCEWithLogitsLoss on outputs that already went through the sigmoid",
            cell="train", edits=[("loss_fn = nn.BCELoss()", "loss_fn = nn.BCEWithLogitsLoss()")],
            loses={"train_hidden"}),
+    mutant("train_labels_shape", "gives nn.BCELoss the (B,) labels as targets for the (B, 1) output",
+           cell="train", edits=[(LOSS, "loss = loss_fn(model(images), labels.float())")],
+           loses={"train_visible", "train_hidden"}),
     mutant("train_last_batch_loss", "records the loss of the last batch as the epoch's training loss",
            cell="train", edits=[(LOSS_SUM, "loss_sum = loss.item() * len(train_ds)")],
+           loses={"train_hidden"}),
+    mutant("train_loss_per_batch", "appends every batch's loss to history['train_loss']",
+           cell="train", edits=[(LOSS_SUM, LOSS_SUM + "\n            history[\"train_loss\"].append(loss.item())"),
+                                ('        history["train_loss"].append(loss_sum / len(train_ds))\n', "")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_drop_last", "drops the last, smaller batch of every epoch",
+           cell="train", edits=[("shuffle=True)", "shuffle=True, drop_last=True)"),
+                                (LOSS_SUM, "loss_sum += loss.item() * len(train_ds) / len(loader)")],
+           loses={"train_hidden"}),
+    mutant("train_sgd", "trains with plain SGD at the same learning rate (the loss still falls)",
+           cell="train", edits=[(ADAM, "optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_fixed_learning_rate", "ignores learning_rate and keeps Adam's default 0.001",
+           cell="train", edits=[(ADAM, "optimizer = torch.optim.Adam(model.parameters())")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_optimiser_every_epoch", "creates a new Adam at the start of every epoch",
+           cell="train", edits=[(ADAM, "pass"), (EPOCH_START, EPOCH_START + "        " + ADAM + "\n")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_prints_all_parameters", "prints the number of all parameters, frozen ones included",
+           cell="train", edits=[("sum(p.numel() for p in model.parameters() if p.requires_grad)",
+                                 "sum(p.numel() for p in model.parameters())")],
+           loses={"train_hidden"}),
+    mutant("train_plot_every_epoch", "calls plot_history after every epoch",
+           cell="train", edits=[("    plot_history(history, type(model).__name__ if name is None else name)\n",
+                                 ""),
+                                ("        history[\"val_accuracy\"].append(evaluate_accuracy(model, val_ds, batch_size))\n",
+                                 "        history[\"val_accuracy\"].append(evaluate_accuracy(model, val_ds, batch_size))\n"
+                                 "        plot_history(history, type(model).__name__ if name is None else name)\n")],
+           loses={"train_hidden"}),
+    mutant("train_plot_name_ignored", "always names the curves after the model's class, ignoring name",
+           cell="train", edits=[("plot_history(history, type(model).__name__ if name is None else name)",
+                                 "plot_history(history, type(model).__name__)")],
            loses={"train_hidden"}),
     # ImprovedNet
     mutant("improved_two_neurons_softmax", "ends in a linear layer with two neurons and keeps softmax's 'ok' column",
            cell="improved", edits=[("self.head = nn.Linear(64, 1)", "self.head = nn.Linear(64, 2)"),
                                    ("return torch.sigmoid(self.head(strongest))",
                                     "return torch.softmax(self.head(strongest), dim=1)[:, 1:]")],
-           loses={"improved_hidden"}),
+           loses={"improved_visible", "improved_hidden"}),
     mutant("improved_too_many_parameters", "flattens the 64 x 14 x 14 feature maps into a 64-neuron layer (800 000 parameters)",
            cell="improved", edits=[("self.head = nn.Linear(64, 1)",
                                     "self.head = nn.Sequential(nn.Flatten(), nn.Linear(64 * 14 * 14, 64), nn.ReLU(), nn.Linear(64, 1))"),
                                    ("strongest = self.features(x).amax(dim=(2, 3))", "strongest = self.features(x)")],
            loses={"improved_visible", "improved_hidden"}),
+    mutant("improved_sigmoid_before_linear", "applies the sigmoid before the last linear layer",
+           cell="improved", edits=[("return torch.sigmoid(self.head(strongest))",
+                                    "return self.head(torch.sigmoid(strongest))")],
+           loses={"improved_visible", "improved_hidden"}),
+    mutant("improved_requires_argument", "ImprovedNet(width) needs an argument",
+           cell="improved", edits=[("    def __init__(self):\n", "    def __init__(self, width):\n")],
+           loses={"improved_visible", "improved_hidden"}),
     # Conv2dUnfold
     mutant("unfold_weight_grad_transposed", "computes the weight gradient as cols @ G^T (transposed) and reshapes it",
-           cell="conv2d_unfold", edits=[("(upstream @ cols.transpose(1, 2)).sum(dim=0)", "(cols @ upstream.transpose(1, 2)).sum(dim=0)")],
+           cell="conv2d_unfold", edits=[(GRAD_WEIGHT, "(cols @ upstream.transpose(1, 2)).sum(dim=0)")],
            loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
     mutant("unfold_fold_without_padding", "folds the gradient back without the padding",
            cell="conv2d_unfold", edits=[("padding=ctx.padding, stride=ctx.stride)", "padding=0, stride=ctx.stride)")],
            loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
     mutant("unfold_weight_grad_first_image", "takes the weight gradient of the first image only, not the sum over the batch",
-           cell="conv2d_unfold", edits=[("(upstream @ cols.transpose(1, 2)).sum(dim=0)", "(upstream @ cols.transpose(1, 2))[0]")],
-           loses={"conv2d_unfold_hidden"}),
+           cell="conv2d_unfold", edits=[(GRAD_WEIGHT, "(upstream @ cols.transpose(1, 2))[0]")],
+           loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
+    mutant("unfold_output_size_rounded_up", "rounds the output size up when (h + 2P - K) / S is not whole",
+           cell="conv2d_unfold", edits=[("h_out = (h + 2 * padding - K) // stride + 1",
+                                         "h_out = -(-(h + 2 * padding - K) // stride) + 1")],
+           loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
+    mutant("unfold_two_gradients", "returns gradients for x and weight only, none for stride and padding",
+           cell="conv2d_unfold", edits=[("return grad_x, grad_weight, None, None", "return grad_x, grad_weight")],
+           loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
+    mutant("unfold_uses_conv2d", "calls F.conv2d and torch.nn.grad instead of building the convolution",
+           cell="conv2d_unfold", source='''\
+class Conv2dUnfold(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, weight, stride, padding):
+        ctx.save_for_backward(x, weight)
+        ctx.stride, ctx.padding = stride, padding
+        return F.conv2d(x, weight, stride=stride, padding=padding)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, weight = ctx.saved_tensors
+        grad_x = torch.nn.grad.conv2d_input(x.shape, weight, grad_output, stride=ctx.stride, padding=ctx.padding)
+        grad_weight = torch.nn.grad.conv2d_weight(x, weight.shape, grad_output, stride=ctx.stride, padding=ctx.padding)
+        return grad_x, grad_weight, None, None''',
+           loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
+    mutant("unfold_imported_conv2d", "imports PyTorch's convolutions under their own names (past the static rule)",
+           cell="conv2d_unfold", source='''\
+from torch.nn.functional import conv2d
+from torch.nn.grad import conv2d_input, conv2d_weight
+
+
+class Conv2dUnfold(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, weight, stride, padding):
+        ctx.save_for_backward(x, weight)
+        ctx.stride, ctx.padding = stride, padding
+        return conv2d(x, weight, stride=stride, padding=padding)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, weight = ctx.saved_tensors
+        grad_x = conv2d_input(x.shape, weight, grad_output, stride=ctx.stride, padding=ctx.padding)
+        grad_weight = conv2d_weight(x, weight.shape, grad_output, stride=ctx.stride, padding=ctx.padding)
+        return grad_x, grad_weight, None, None''',
+           loses={"conv2d_unfold_visible", "conv2d_unfold_hidden"}),
     # GlobalPoolNet
     mutant("global_pool_fixed_window", "pools with a fixed 28 x 28 window, global only for 224 x 224 images",
            cell="global_pool", edits=[("self.features(x).amax(dim=(2, 3))", "F.max_pool2d(self.features(x), 28).flatten(1)")],
+           loses={"global_pool_visible", "global_pool_hidden"}),
+    mutant("global_pool_batch_scaled", "divides the pooled features by their maximum over the whole batch",
+           cell="global_pool", edits=[("return torch.sigmoid(self.head(self.features(x).amax(dim=(2, 3))))",
+                                       "pooled = self.features(x).amax(dim=(2, 3))\n"
+                                       "        return torch.sigmoid(self.head(pooled / (pooled.amax() + 1e-6)))")],
+           loses={"global_pool_hidden"}),
+    mutant("global_pool_no_sigmoid", "returns the linear layer's output without the sigmoid",
+           cell="global_pool", edits=[("return torch.sigmoid(self.head(self.features(x).amax(dim=(2, 3))))",
+                                       "return self.head(self.features(x).amax(dim=(2, 3)))")],
+           loses={"global_pool_visible", "global_pool_hidden"}),
+    mutant("global_pool_too_many_parameters", "widens the last convolution to 384 filters (over 100 000 parameters)",
+           cell="global_pool", edits=[("*block(32, 32))", "*block(32, 384))"), ("nn.Linear(32, 1)", "nn.Linear(384, 1)")],
            loses={"global_pool_visible", "global_pool_hidden"}),
 ]
 
@@ -163,8 +346,9 @@ class GlobalPoolNet(nn.Module):
         return self.net(x)"""),
                 ]),
     alternative("functional_forward_and_random_samples",
-                "SimpLeNet's forward with F.max_pool2d, torch.flatten, F.relu, torch.sigmoid; Grayscale(3) "
-                "transforms; plot_samples shows random images in grey with plt.subplot",
+                "SimpLeNet's forward with F.max_pool2d, torch.flatten, F.relu, torch.sigmoid (layers created in "
+                "another order); Grayscale(3) transforms with Resize(int); plot_samples shows random images in "
+                "grey with plt.subplot",
                 changes=[
                     Change("datasets", code="""\
 from torchvision import transforms
@@ -193,9 +377,9 @@ return fig"""),
 class SimpLeNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 3, 4, 1)
-        self.fc1 = nn.Linear(4374, 10)
         self.fc2 = nn.Linear(10, 1)
+        self.fc1 = nn.Linear(4374, 10)
+        self.conv1 = nn.Conv2d(3, 6, 3, 4, 1)
 
     def forward(self, x):
         x = F.max_pool2d(self.conv1(x), kernel_size=4, stride=2)
@@ -204,13 +388,14 @@ class SimpLeNet(nn.Module):
                 ]),
     alternative("summed_loss_single_pass_validation",
                 "optimises the summed BCE, reports it per image, validates loss and accuracy in one pass "
-                "in its own loop, zero_grad after the forward pass, prints the count with separators",
+                "in its own loop with another batch size, zero_grad after the forward pass, prints the count "
+                "with separators, tqdm.auto",
                 changes=[
                     Change("train", source="""\
 from tqdm.auto import tqdm as progress
 
 
-def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, seed=None):
+def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, name=None, seed=None):
     if seed is not None:
         torch.manual_seed(seed)
     count = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -240,8 +425,63 @@ def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, seed=None)
                 correct += int(((output.view(-1) > 0.5) == y.bool()).sum())
         history["val_loss"].append(losses / len(val_ds))
         history["val_accuracy"].append(correct / len(val_ds))
-    plot_history(history, name=model.__class__.__name__)
+    plot_history(history, name=name or model.__class__.__name__)
     return history"""),
+                ]),
+    alternative("train_adam_settings_no_progress_bar",
+                "Adam over the trainable parameters only, with its own betas, eps and weight decay; no progress "
+                "bar; mean of the batch losses; loss and accuracy validated under inference_mode in two passes "
+                "through evaluate_accuracy; plot name passed by keyword",
+                changes=[
+                    Change("train", source="""\
+def validation_loss(model, dataset, batch_size):
+    model.eval()
+    with torch.inference_mode():
+        outputs, targets = [], []
+        for images, labels in DataLoader(dataset, batch_size=7):
+            outputs.append(model(images).squeeze(1))
+            targets.append(labels.float())
+        return F.binary_cross_entropy(torch.cat(outputs), torch.cat(targets)).item()
+
+
+def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, name=None):
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    print(f"training {sum(p.numel() for p in trainable)} parameters")
+    optimizer = torch.optim.Adam(trainable, lr=learning_rate, betas=(0.9, 0.99), eps=1e-7, weight_decay=1e-6)
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for epoch in range(epochs):
+        model.train()
+        batch_losses = []
+        for images, labels in DataLoader(train_ds, batch_size=batch_size, shuffle=True):
+            optimizer.zero_grad()
+            loss = F.binary_cross_entropy(model(images), labels.float()[:, None])
+            loss.backward()
+            optimizer.step()
+            batch_losses.append(loss.item())
+        history["train_loss"].append(float(np.mean(batch_losses)))
+        history["val_loss"].append(validation_loss(model, val_ds, batch_size))
+        history["val_accuracy"].append(evaluate_accuracy(model, val_ds, batch_size=batch_size))
+    plot_history(history=history, name=type(model).__name__ if name is None else name)
+    return history"""),
+                ]),
+    alternative("samples_titles_left_nearest_resize",
+                "plot_samples titles on the left (set_title(name, loc='left')) of images shown with cmap='gray'; "
+                "datasets resized with nearest-neighbour interpolation",
+                changes=[
+                    Change("plot_samples", code="""\
+fig, axes = plt.subplots(len(dataset.classes), n_per_class, squeeze=False)
+for label, name in enumerate(dataset.classes):
+    chosen = [i for i in range(len(dataset)) if dataset.targets[i] == label][-n_per_class:]
+    for ax, index in zip(axes[label], chosen):
+        ax.imshow(dataset[index][0].mean(dim=0), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(name, loc="left")
+        ax.set_axis_off()
+fig.savefig(outputs_dir() / "samples.png", dpi=80)
+return fig"""),
+                    Change("datasets", code="""\
+steps = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True),
+                    v2.Resize([image_size, image_size], interpolation=v2.InterpolationMode.NEAREST)])
+return tuple(datasets.ImageFolder(casting_dir() / split, transform=steps) for split in ("train", "test"))"""),
                 ]),
     alternative("improved_flatten_dropout_head",
                 "ImprovedNet without batch norm: strided convolutions, flattening, dropout, two linear layers",

@@ -208,6 +208,10 @@ def eval_passes(student, reference, params) -> str | None:
     seen = sum(int(p[2]) for p in student)
     if seen != params["n"]:
         return f"{seen} images went through the model, expected each of the {params['n']} images once"
+    sizes = sorted(int(p[2]) for p in student)
+    if sizes != sorted(_batches(params["n"], params["batch_size"])):
+        return (f"batches of {sorted(set(sizes), reverse=True)} images, expected batches of batch_size="
+                f"{params['batch_size']}: DataLoader(dataset, batch_size=batch_size)")
     return None
 
 
