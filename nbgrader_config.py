@@ -20,6 +20,9 @@ ASSIGNMENTS = {
 }
 
 c.CourseDirectory.course_id = COURSE_ID
+# The course folder is the folder of this file, wherever nbgrader is started from
+# (formgrader on a hub starts in the instructor's home: see the README).
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 
 # nbgrader's exchange (release_assignment, fetch_assignment, submit, collect, release_feedback,
 # fetch_feedback). On one machine: exchange/ next to this file. On a shared JupyterHub: one folder
