@@ -45,7 +45,11 @@ return kernels""", loses=both("channelwise_kernel")),
            cell="filter_example", edits=[("padded = add_padding(image[None], 1)", "padded = image[None]")],
            loses=both("filter_example")),
     mutant("filter_no_figure", "returns the results but never saves the figure",
-           cell="filter_example", edits=[('image_grid(results, list(FILTERS), "filter_example.png")\n', "")],
+           cell="filter_example", edits=[('image_grid(results, list(FILTERS), "filter_example.png")', "pass")],
+           loses=both("filter_example")),
+    mutant("filter_sorted_kernels", "filters with the kernels in alphabetical order instead of the order of FILTERS",
+           cell="filter_example",
+           edits=[("for kernel in FILTERS.values()]", "for _, kernel in sorted(FILTERS.items())]")],
            loses=both("filter_example")),
     mutant("sobel_without_square_root", "returns the squared edge magnitude (no square root)",
            cell="sobel_edges",
@@ -88,6 +92,12 @@ for index in np.ndindex(x.shape):
     gradient[index] = (plus - minus) / (2 * h)
 return gradient""",
            loses=both("numerical_gradient")),
+    mutant("numerical_gradient_flat_result", "returns the estimates as a flat array",
+           cell="numerical_gradient", edits=[("    return gradient", "    return gradient.ravel()")],
+           loses=both("numerical_gradient")),
+    mutant("numerical_gradient_float32", "nudges a float32 copy of x: h = 1e-5 drowns in rounding",
+           cell="numerical_gradient", edits=[("point = np.array(x, dtype=float)", "point = np.array(x, dtype=np.float32)")],
+           loses=both("numerical_gradient")),
     mutant("relative_error_one_sided_scale", "divides by ||b|| only",
            cell="relative_error", code="return float(np.linalg.norm(a - b) / np.linalg.norm(b))",
            loses=both("relative_error")),
@@ -99,6 +109,11 @@ return gradient""",
            cell="relative_error", code="""\
 scale = np.sum(np.abs(a)) + np.sum(np.abs(b))
 return 0.0 if scale == 0 else float(np.sum(np.abs(a - b)) / scale)""",
+           loses=both("relative_error")),
+    mutant("relative_error_along_last_axis", "norms along the last axis: an array for 2-D inputs, not one number",
+           cell="relative_error", code="""\
+scale = np.linalg.norm(a, axis=-1) + np.linalg.norm(b, axis=-1)
+return np.where(scale == 0, 0.0, np.linalg.norm(a - b, axis=-1) / np.where(scale == 0, 1, scale))""",
            loses=both("relative_error")),
     # Part 3: fully connected network
     mutant("fc_weight_gradient_divided_by_batch", "divides dL/dW by the batch size although the loss already did",
@@ -112,6 +127,11 @@ return 0.0 if scale == 0 else float(np.sum(np.abs(a - b)) / scale)""",
            loses=both("fc_backward")),
     mutant("fc_input_gradient_flattened", "returns dL/dx as (B, F_in) even for (B, 1, 1, F_in) inputs",
            cell="fully_connected", edits=[("return gradient @ self.weights.T", "return upstream @ self.weights.T")],
+           loses=both("fc_backward")),
+    mutant("fc_backward_steps_too", "backward also takes a gradient step on the weights",
+           cell="fully_connected", edits=[("self.grad_bias = upstream.sum(axis=0)",
+                                           "self.grad_bias = upstream.sum(axis=0)\n"
+                                           "        self.weights = self.weights - 0.01 * self.grad_weights")],
            loses=both("fc_backward")),
     mutant("fc_update_ascends", "adds the gradient instead of subtracting it",
            cell="fully_connected", region=1, code="""\
@@ -210,6 +230,11 @@ return out""", loses=both("dilate")),
            cell="conv2d", edits=[("self.grad_kernels = by_filter.transpose(1, 2, 0, 3)",
                                   "self.grad_kernels = by_filter.transpose(1, 2, 0, 3) / len(gradient)")],
            loses=both("conv2d_backward")),
+    mutant("conv_backward_steps_too", "backward also takes a gradient step on the kernels",
+           cell="conv2d", edits=[("self.grad_kernels = by_filter.transpose(1, 2, 0, 3)",
+                                  "self.grad_kernels = by_filter.transpose(1, 2, 0, 3)\n"
+                                  "        self.kernels = self.kernels - 0.01 * self.grad_kernels")],
+           loses=both("conv2d_backward")),
     mutant("conv_update_forgets_bias", "updates the kernels but not the bias",
            cell="conv2d", region=1, code="self.kernels = self.kernels - learning_rate * self.grad_kernels",
            loses=both("conv2d_update")),
@@ -256,6 +281,10 @@ return out""", loses=both("dilate")),
     mutant("classifier_ignores_seed", "always shuffles with np.random.default_rng(0)",
            cell="train_classifier", edits=[("rng = np.random.default_rng(seed)", "rng = np.random.default_rng(0)")],
            loses=hidden("train_classifier")),
+    mutant("classifier_history_per_batch", "appends every batch's loss to the history instead of one mean per epoch",
+           cell="train_classifier", edits=[('history["loss"].append(float(np.mean(batch_losses)))',
+                                            'history["loss"].extend(batch_losses)')],
+           loses=both("train_classifier")),
     # Part 7
     mutant("fast_conv_is_the_loop_version", "FastConv2D inherits the loop-based forward and backward",
            cell="fast_conv2d", source='class FastConv2D(Conv2D):\n    """The loop-based layer under a new name."""\n',
@@ -555,6 +584,16 @@ flipped = self.kernels[::-1, ::-1].transpose(0, 1, 3, 2)
 grad_padded = np.einsum("bpqgij,ijgf->bpqf", windows, flipped)
 H, W = self.padded_shape[1:3]
 return grad_padded[:, P:H - P, P:W - P, :]"""),
+    alternative("fast_maxpool_argmax", "FastMaxPooling.backward: one winner per pool (argmax), put_along_axis",
+                cell="fast_maxpool", region=1, code="""\
+B, h_out, K, w_out, _, F = self.pools.shape
+pools = self.pools.transpose(0, 1, 3, 5, 2, 4).reshape(B, h_out, w_out, F, K * K)
+mask = np.zeros(pools.shape, dtype=gradient.dtype)
+np.put_along_axis(mask, pools.argmax(axis=-1)[..., None], 1, axis=-1)
+spread = (mask * gradient[..., None]).reshape(B, h_out, w_out, F, K, K).transpose(0, 1, 4, 2, 5, 3)
+grad_input = np.zeros(self.input_shape, dtype=gradient.dtype)
+grad_input[:, :h_out * K, :w_out * K, :] = spread.reshape(B, h_out * K, w_out * K, F)
+return grad_input"""),
     alternative("fast_maxpool_repeat", "FastMaxPooling.backward: the maxima repeated with np.repeat, then compared",
                 cell="fast_maxpool", region=1, code="""\
 K = self.kernel_size

@@ -20,6 +20,30 @@ def _numbers(value) -> list[float] | None:
     return numbers if all(math.isfinite(v) for v in numbers) else None
 
 
+def same_sequence(student, reference, params) -> str | None:
+    """A list equal to the reference's (e.g. the calls a training loop made); names the first difference,
+    followed by ``params["explain"]`` (unlike a hint, it is not shown when the student's code raised)."""
+    problem = _first_difference(student, reference)
+    return problem + (f" ({params['explain']})" if params.get("explain") else "") if problem else None
+
+
+def _first_difference(student, reference) -> str | None:
+    if not isinstance(student, (list, tuple)):
+        return "expected a list"
+    student, reference = list(student), list(reference)
+    for index, (got, wanted) in enumerate(zip(student, reference)):
+        if got != wanted:
+            before = ", ".join(repr(v) for v in reference[max(0, index - 3):index])
+            return (f"item {index + 1} of {len(reference)} is {got!r}, expected {wanted!r}"
+                    + (f" (after {before})" if before else ""))
+    if len(student) != len(reference):
+        extra = len(student) > len(reference)
+        first = student[len(reference)] if extra else reference[len(student)]
+        return (f"{len(student)} items, expected {len(reference)}: "
+                + (f"{first!r} and more after the expected end" if extra else f"missing from {first!r} on"))
+    return None
+
+
 def each_epoch_a_permutation(student, reference, params) -> str | None:
     """The indices of the examples in the order the network saw them (``epochs`` epochs of ``N``):
     every epoch uses each example exactly once, and the order is shuffled (not 0, 1, ..., N - 1 in
@@ -83,6 +107,7 @@ def at_least(student, reference, params) -> str | None:
 
 
 POLICIES = {
+    "same_sequence": same_sequence,
     "each_epoch_a_permutation": each_epoch_a_permutation,
     "epoch_means": epoch_means,
     "different_orders": different_orders,
