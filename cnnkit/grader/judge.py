@@ -353,4 +353,5 @@ def _check(wanted: Record, got: Record | None, recorded: int, reference_count: i
 
 def _label(wanted: Record, problem: str) -> str:
     hint = wanted.params.get("hint")
-    return f"{wanted.key}: {problem}" + (f" ({hint})" if hint and problem != NOT_RUN else "")
+    show_hint = hint and problem != NOT_RUN and not problem.startswith("raised ")
+    return f"{wanted.key}: {problem}" + (f" ({hint})" if show_hint else "")

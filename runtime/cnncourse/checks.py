@@ -187,7 +187,8 @@ def run_cases(what: str, cases: Iterable[dict], check: Callable[..., None]) -> N
             try:
                 with quiet():
                     check(**params)
-            except AssertionError as err:
+            except AssertionError as err:  # a check failed, or the student's code asserted something
+                _record.record_error(err)
                 failures.append(f"[{describe(**_public(params))}] {err}")
             except Exception as err:  # the student's code raised: report, don't crash the cell
                 _record.record_error(err)
