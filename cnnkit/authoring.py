@@ -20,6 +20,9 @@ solution  student's answer; code between ``### BEGIN/END SOLUTION`` is
           replaced by a stub in the release
 tests     autograded cell worth ``points``; ``### BEGIN/END HIDDEN TESTS``
           marks the part students never see
+answer    a written answer (markdown) worth ``points``, graded by hand in
+          formgrader; the model answer and rubric between ``### BEGIN/END
+          SOLUTION`` become "YOUR ANSWER HERE" in the release
 ========  ==============================================================
 
 Cells are separated by one blank line; a cell's own trailing blank lines are
@@ -45,6 +48,8 @@ def _nbgrader_meta(kind: str, attrs: dict[str, str]) -> dict | None:
         base.update(solution=True)
     elif kind == "tests":
         base.update(grade=True, locked=True, points=_number(attrs["points"]))
+    elif kind == "answer":
+        base.update(solution=True, grade=True, points=_number(attrs["points"]))
     elif kind == "given" or (kind == "markdown" and "locked" in attrs):
         base.update(locked=True)
     else:
@@ -84,12 +89,12 @@ def parse(text: str) -> nbformat.NotebookNode:
         kind, *words = header.split()
         attrs = dict(w.split("=", 1) if "=" in w else (w, "") for w in words)
         source = "\n".join(lines).rstrip("\n")
-        if kind not in {"markdown", "code", "given", "solution", "tests"}:
+        if kind not in {"markdown", "code", "given", "solution", "tests", "answer"}:
             raise ValueError(f"unknown cell kind {kind!r} in header {header!r}")
         meta = _nbgrader_meta(kind, attrs)
         if meta is None and "id" in attrs:
             raise ValueError(f"'{kind}' cells carry no grade id (header {header!r})")
-        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        make = nbformat.v4.new_markdown_cell if kind in ("markdown", "answer") else nbformat.v4.new_code_cell
         cell = make(source)
         cell.id = attrs.get("id") or _cell_id(source, used)
         if cell.id in used:
@@ -107,7 +112,9 @@ def dump(nb: nbformat.NotebookNode) -> str:
     blocks = []
     for cell in nb.cells:
         m = notebooks.meta(cell)
-        if notebooks.is_solution(cell):
+        if notebooks.is_solution(cell) and cell.cell_type == "markdown":
+            header = f"answer id={m['grade_id']} points={_number(str(m['points']))}"
+        elif notebooks.is_solution(cell):
             header = f"solution id={m['grade_id']}"
         elif notebooks.is_test(cell):
             header = f"tests id={m['grade_id']} points={_number(str(m['points']))}"
