@@ -75,7 +75,8 @@ def synthesise(
 ) -> nbformat.NotebookNode:
     """A submission: the release with every stub filled (``fill``) and ``changes`` applied.
 
-    With ``fill=False`` and no changes the result is the blank release notebook.
+    With ``fill=False`` and no changes the result is the blank release notebook. Written
+    answers (markdown answer cells) get the source's model answer when ``fill``.
     """
     sources = notebooks.cells_by_id(source_nb)
     solution_ids = set(notebooks.solution_ids(release_nb))
@@ -89,6 +90,8 @@ def synthesise(
     submission = copy.deepcopy(release_nb)
     for cell in submission.cells:
         cell_id = notebooks.grade_id(cell)
+        if fill and cell.cell_type == "markdown" and notebooks.is_solution(cell) and cell_id in sources:
+            cell.source = notebooks.reference_code(sources[cell_id])  # a written answer: the model answer
         if cell_id not in solution_ids:
             continue
         if cell_id in by_cell:

@@ -189,7 +189,10 @@ def _finish(run: Run, job: Job, prepared: Prepared, recorded: Recorded) -> None:
 
 
 def rejected(course: Course, prepared: Prepared) -> Recorded:
-    """A submission that cannot be graded at all: 0 on every test cell, and the reason."""
+    """A submission that cannot be graded at all: 0 on every test cell, and the reason.
+
+    (Written answers, graded by hand, are not the pipeline's: nbgrader records them as unanswered.)
+    """
     points = _gradebook_points(course, prepared.assignment)
     verdicts = {c: judge.Verdict(c, p, 0.0, 0, 0, [prepared.error]) for c, p in points.items()}
     return Recorded(prepared.student, prepared.assignment, "rejected", prepared.error, verdicts=verdicts,
@@ -201,7 +204,7 @@ def _gradebook_points(course: Course, assignment: str) -> dict[str, float]:
 
     with gradebook(course) as gb:
         notebook = gb.find_notebook(course.notebook_name(assignment), assignment)
-        return {c.name: c.max_score for c in notebook.grade_cells}
+        return {c.name: c.max_score for c in notebook.grade_cells if c.cell_type == "code"}
 
 
 class _NoBar:
