@@ -116,7 +116,7 @@ def all_of(student, reference, params) -> str | None:
     if n == 0:
         return params.get("none", "there are none")
     if k != n:
-        return f"{n - k} of {n} {params.get('what', 'items')} {params.get('problem', 'do not')}"
+        return f"{n - k} of {n} {params.get('items', 'items')} {params.get('problem', 'do not')}"
     return None
 
 
@@ -161,6 +161,8 @@ def number_close(student, reference, params) -> str | None:
 
 def falls(student, reference, params) -> str | None:
     """A list of losses whose last value is below its first."""
+    if isinstance(student, (list, tuple)) and any(isinstance(v, TensorValue) for v in student):
+        return "the history holds tensors: store Python floats (loss.item())"
     if not (isinstance(student, (list, tuple)) and len(student) >= 2 and all(_is_number(v) for v in student)):
         return f"expected a list of at least two floats, got {_kind(student)}"
     if not student[-1] < student[0]:
@@ -176,7 +178,7 @@ def _epochs(passes, n_train: int, n_val: int):
 
     Returns ``([(train indices, val indices), ...], None)`` or ``(None, what does not fit)``.
     """
-    epochs, start, index = [], 0, 0
+    epochs, index = [], 0
     total = len(passes)
     while index < total:
         parts = []
@@ -191,7 +193,6 @@ def _epochs(passes, n_train: int, n_val: int):
                               f"{[int(p[2]) for p in passes[first:index]][:12]})")
             parts.append(list(range(first, index)))
         epochs.append(tuple(parts))
-        start = index
     return epochs, None
 
 
@@ -252,7 +253,7 @@ def shuffled(student, reference, params) -> str | None:
     if not (isinstance(student, (list, tuple)) and all(_is_number(v) for v in student)):
         return f"expected a list of indices, got {_kind(student)}"
     n, epochs = int(params["n"]), int(params["epochs"])
-    reads = [int(v) for v in student]
+    reads = _in_range(student, n)
     if len(reads) != n * epochs:
         return (f"the training set was read {len(reads)} times in {epochs} epochs, expected {n * epochs}: "
                 f"each of its {n} items once per epoch")
@@ -268,6 +269,11 @@ def shuffled(student, reference, params) -> str | None:
         return ("every epoch read the training items in the same shuffled order: draw a new order every epoch "
                 "(a DataLoader with shuffle=True does)")
     return None
+
+
+def _in_range(reads, n: int) -> list[int]:
+    """The reads of real items: iterating a dataset with ``for x, y in dataset`` also asks for index n (IndexError ends the loop)."""
+    return [int(r) for r in reads if 0 <= int(r) < n]
 
 
 def _split(items: list, sizes: list[int]) -> list[list]:
@@ -319,6 +325,7 @@ def train_loss(student, reference, params) -> str | None:
         return found
     losses, rows, epochs, outputs, reads, labels = found
     n = int(params["n_train"])
+    reads = _in_range(reads, n)
     if len(reads) != n * len(epochs):
         return "could not be checked: the training set was not read once per epoch (see the check of the shuffling)"
     for number, (train, _) in enumerate(epochs, start=1):
@@ -330,7 +337,9 @@ def train_loss(student, reference, params) -> str | None:
         got = float(losses[number - 1])
         if _close(got, expected):
             continue
+        squared = [float(np.mean((outputs[i].array.reshape(-1) - labels[batch]) ** 2)) for i, batch in zip(train, batches)]
         guesses = {
+            "the mean squared error, not the binary cross-entropy (nn.BCELoss)": float(np.mean(squared)),
             "the mean over images (each batch weighted by its size)": float(np.concatenate(per_batch).mean()),
             "the sum of the batch losses": float(np.sum(batch_means)),
             "the loss of the last batch only": batch_means[-1],
@@ -339,7 +348,7 @@ def train_loss(student, reference, params) -> str | None:
         named = next((what for what, value in guesses.items() if _close(got, value)), None)
         return (f"epoch {number}: training loss {got:.6f}, but the mean of the epoch's {len(batch_means)} batch "
                 f"losses is {expected:.6f}" + (f"; yours is {named}" if named else "")
-                + ": add loss.item() of every batch and divide by the number of batches")
+                + " (the BCE of each batch, averaged over the batches)")
     return None
 
 
@@ -353,6 +362,7 @@ def val_loss(student, reference, params) -> str | None:
         return found
     losses, rows, epochs, outputs, reads, labels = found
     n = int(params["n_val"])
+    reads = _in_range(reads, n)
     if len(reads) != n * len(epochs):
         return (f"could not be checked: the validation set was read {len(reads)} times in {len(epochs)} epochs, "
                 f"expected each of its {n} items once per epoch")
@@ -365,7 +375,9 @@ def val_loss(student, reference, params) -> str | None:
         if _close(got, expected):
             continue
         batch_means = [float(b.mean()) for b in per_batch]
+        squared = np.concatenate([(outputs[i].array.reshape(-1) - labels[batch]) ** 2 for i, batch in zip(val, batches)])
         guesses = {
+            "the mean squared error, not the binary cross-entropy (nn.BCELoss)": float(squared.mean()),
             "the mean of the batch losses (a smaller last batch then counts as much as a full one)":
                 float(np.mean(batch_means)),
             "the sum of the batch losses": float(np.sum(batch_means)),
@@ -375,7 +387,7 @@ def val_loss(student, reference, params) -> str | None:
         named = next((what for what, value in guesses.items() if _close(got, value)), None)
         return (f"epoch {number}: validation loss {got:.6f}, but the mean BCE over the {n} validation images "
                 f"is {expected:.6f}" + (f"; yours is {named}" if named else "")
-                + ": add loss.item() * len(labels) of every batch and divide by len(val_ds)")
+                + " (add each batch's mean BCE times its size, divide by len(val_ds))")
     return None
 
 
