@@ -1,7 +1,9 @@
 """Catalogues of mutants and alternatives: the proof that the hidden tests work.
 
 Each assignment keeps its catalogue in ``source/<id>/instructor/catalogue.py``
-(instructor-only: never released), as two lists of :class:`Entry`:
+(instructor-only: never released), as two lists of :class:`Entry` (and, optionally,
+``CORE``: the names graded by ``make test``; the others form the extended tier,
+which CI grades after it):
 
 * ``MUTANTS``: realistic wrong solutions; each must lose exactly the test cells
   it names in ``loses`` and keep every other cell;
@@ -14,6 +16,7 @@ preprocessors, the sandbox, the gradebook), exactly as students' notebooks are:
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 import tempfile
@@ -73,7 +76,11 @@ def load_entries(course: Course, assignment: str, tier: str | None = None) -> li
     spec = importlib.util.spec_from_file_location(f"catalogue_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return [e for e in [*module.MUTANTS, *module.ALTERNATIVES] if tier is None or e.tier == tier]
+    entries = [*module.MUTANTS, *module.ALTERNATIVES]
+    core = getattr(module, "CORE", None)
+    if core is not None:
+        entries = [e if e.name in core else dataclasses.replace(e, tier="extended") for e in entries]
+    return [e for e in entries if tier is None or e.tier == tier]
 
 
 def problems(entries: list[Entry], source_nb) -> list[str]:

@@ -8,6 +8,7 @@ so far and a later run grades only the rest (unless ``force``).
 """
 from __future__ import annotations
 
+import copy
 import fnmatch
 import os
 import sys
@@ -15,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnnkit.course import Course
-from cnnkit.grader import judge, merge as merging, reference, rules as rules_module
+from cnnkit import notebooks
+from cnnkit.grader import integrity, judge, merge as merging, reference, rules as rules_module
 from cnnkit.grader.execute import Execution, Task
 from cnnkit.grader.prepare import Prepared, assignment_files, check_gradebook, prepare
-from cnnkit.grader.record import Recorded, record
+from cnnkit.grader.record import Recorded, record, verdict_outputs
 from cnnkit.grader.sandbox import Limits, Sandbox
 
 
@@ -115,6 +117,10 @@ def grade(jobs: list[Job], pool, sandbox: Sandbox | dict[tuple[str, str], Sandbo
         if prepared.error:
             _finish(run, job, prepared, rejected(job.course, prepared))
             continue
+        tampering = not_run(prepared, rulebook[key])
+        if tampering is not None:
+            _finish(run, job, prepared, tampering)
+            continue
         task = Task(f"{job.assignment}/{student}", job.assignment, job.course.notebook_name(job.assignment),
                     _json(prepared.notebook), files, sandboxes[key])
         futures[pool.submit(task)] = ("student", (key, student))
@@ -186,6 +192,31 @@ def _finish(run: Run, job: Job, prepared: Prepared, recorded: Recorded) -> None:
     except Exception as error:  # the gradebook refused: report it for this student, go on with the others
         recorded.status, recorded.error = "error", f"could not be written to the gradebook: {error}"
     run.results[_job_key(job)][prepared.student] = recorded
+
+
+def not_run(prepared: Prepared, rules) -> Recorded | None:
+    """A notebook whose cells tamper with the grading (static scan): recorded with 0, never run.
+
+    Its verdict could not change by running it (tampering costs the whole notebook), and
+    running it would only give the tampering code its chance. The instructor sees the
+    reason in the report and can grade it by hand in formgrader.
+    """
+    findings = integrity.scan(prepared.notebook, rules)
+    tampering = next((f for f in findings if f.violation == integrity.NOTEBOOK), None)
+    if tampering is None:
+        return None
+    message = (f"not run and not graded: {tampering.cell} changes the grading machinery ({tampering.detail}); "
+               "ask your instructor")
+    notebook = copy.deepcopy(prepared.notebook)
+    verdicts = {}
+    for cell in notebook.cells:
+        if notebooks.is_test(cell):
+            verdict = judge.Verdict(notebooks.grade_id(cell), float(notebooks.meta(cell)["points"]), 0.0, 0, 0,
+                                    [message])
+            verdicts[verdict.cell] = verdict
+            cell.outputs = verdict_outputs(verdict)
+    return Recorded(prepared.student, prepared.assignment, "graded", notebook=notebook, verdicts=verdicts,
+                    findings=findings, notes=[*prepared.notes, "not run: the static scan found tampering"])
 
 
 def rejected(course: Course, prepared: Prepared) -> Recorded:

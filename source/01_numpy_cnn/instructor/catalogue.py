@@ -211,3 +211,14 @@ padded = np.pad(x, ((0, 0), (P, P), (P, P), (0, 0)))
 windows = np.lib.stride_tricks.sliding_window_view(padded, (K, K), axis=(1, 2))[:, ::S, ::S]
 return np.einsum("bpqfij,ijfg->bpqg", windows, self.kernels) + self.bias.reshape(1, 1, 1, -1)"""),
 ]
+
+# Graded by `make test`; the rest by `make test-extended` (CI runs both). One or more mistakes
+# per graded function, every mistake the visible tests must name, and an alternative per kind.
+CORE = {
+    "pad_batch_axis", "pad_one_side", "convolve_stride_ignored", "convolve_kernel_flipped",
+    "convolve_first_filter_only", "conv2d_no_padding", "conv2d_stride_not_passed", "relu_leaky",
+    "maxpool_stride_is_kernel", "fc_weights_transposed", "ffn_reversed", "fast_kernel_flipped",
+    "fast_calls_loop_version",
+    "pad_manual_zeros", "convolve_kernel_offsets", "float32_throughout", "fast_as_strided_im2col",
+    "conv2d_self_contained",
+}
