@@ -79,6 +79,9 @@ def load_entries(course: Course, assignment: str, tier: str | None = None) -> li
     entries = [*module.MUTANTS, *module.ALTERNATIVES]
     core = getattr(module, "CORE", None)
     if core is not None:
+        unknown = set(core) - {e.name for e in entries}
+        if unknown:
+            raise ValueError(f"{path}: CORE names entries that do not exist: {sorted(unknown)}")
         entries = [e if e.name in core else dataclasses.replace(e, tier="extended") for e in entries]
     return [e for e in entries if tier is None or e.tier == tier]
 
