@@ -4,7 +4,7 @@ import json
 import nbformat
 import pytest
 
-from cnnkit import cheats, notebooks
+from cnnkit import cheats
 from cnnkit.course import load
 from cnnkit.grader import integrity, rules
 from cnnkit.submissions import synthesise_files

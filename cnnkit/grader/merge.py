@@ -67,7 +67,6 @@ def merge(course: Course, recorded: Recorded, prepared: Prepared) -> None:
         return
     assignment, student = recorded.assignment, recorded.student
     name = course.notebook_name(assignment)
-    url = db_url(course)
     with gradebook(course) as gb:
         gb.update_or_create_student(student)
         if prepared.timestamp:
