@@ -4,34 +4,14 @@
 ``python -m cnnkit weights install FILE`` checks a downloaded
 ``vgg11-8a719046.pth`` (size and SHA-256 prefix) and copies it into
 torchvision's cache. Notebooks load them with :func:`cnncourse.vgg.load_vgg11`,
-whose rules (quoted below) this module shares.
+whose notes give the rules (an explicit file, torchvision's cache, or the
+offline profile of a seeded random backbone).
 
 Notes
 -----
-Where the weights come from; the first rule that applies wins:
-
-1. ``COURSE_VGG_WEIGHTS=random``: the *offline profile*, a randomly initialised
-   VGG-11 (always the same one: seed :data:`RANDOM_SEED`), announced in the
-   output. Everything runs; accuracies are those of random features.
-2. ``COURSE_VGG_WEIGHTS=<file>``: a VGG-11 state dict saved with ``torch.save``.
-3. torchvision's cache, ``$TORCH_HOME/hub/checkpoints/vgg11-8a719046.pth``
-   (``TORCH_HOME`` defaults to ``~/.cache/torch``), loaded by
-   ``vgg11(weights=VGG11_Weights.IMAGENET1K_V1)``. torchvision
-   (``torch.hub.load_state_dict_from_url``) downloads only when that file is
-   missing, and the kit calls it only when the file is there, so the download
-   path is never reached.
-4. Nothing found: while nbgrader executes the notebook (``NBGRADER_EXECUTION``
-   set) the offline profile with a printed notice, since grades must not depend
-   on pretrained values; otherwise :class:`WeightsNotFoundError`, whose message
-   says where to put the file and how a hub admin pre-loads it.
-
 torchvision names the file after the first 8 hex digits of its SHA-256
 (``8a719046``); ``install`` checks them and the size (506.84 MiB, from
 torchvision's own metadata) before copying.
-
-Building VGG-11 draws 133 million random initial weights (1–2 s). The offline
-profile draws them once per process and gives every model a copy; weights read
-from a file go straight into a model built without initialisation.
 """
 from __future__ import annotations
 
