@@ -263,6 +263,31 @@ return out""", loses=both("dilate")),
            cell="conv_input_gradient",
            edits=[("* kernel[k, l]", "* kernel[rows_k - 1 - k, cols_k - 1 - l]")],
            loses=both("conv_input_gradient")),
+    mutant("gradient_image_absolute", "takes the absolute value of the gradient before normalising it",
+           cell="normalised_input_gradient",
+           edits=[("gradient = conv_input_gradient(2 * response, SOBEL_X)",
+                   "gradient = np.abs(conv_input_gradient(2 * response, SOBEL_X))")],
+           loses=both("normalised_input_gradient")),
+    mutant("gradient_image_divided_by_max", "divides the gradient by its maximum, as sobel_edges does (no min-max)",
+           cell="normalised_input_gradient",
+           edits=[("return (gradient - gradient.min()) / (gradient.max() - gradient.min())",
+                   "return gradient / gradient.max()")],
+           loses=both("normalised_input_gradient")),
+    mutant("gradient_image_of_response", "normalises the response Y = G_x * I instead of its input gradient",
+           cell="normalised_input_gradient",
+           edits=[("return (gradient - gradient.min()) / (gradient.max() - gradient.min())",
+                   "return (response - response.min()) / (response.max() - response.min())")],
+           loses=both("normalised_input_gradient")),
+    mutant("gradient_image_sobel_y", "uses the vertical kernel G_y instead of G_x",
+           cell="normalised_input_gradient",
+           edits=[("SOBEL_X[:, :, None, None]", "SOBEL_Y[:, :, None, None]"),
+                  ("(2 * response, SOBEL_X)", "(2 * response, SOBEL_Y)")],
+           loses=both("normalised_input_gradient")),
+    mutant("gradient_image_standardised", "standardises the gradient, (G - mean) / std, instead of min-max",
+           cell="normalised_input_gradient",
+           edits=[("return (gradient - gradient.min()) / (gradient.max() - gradient.min())",
+                   "return (gradient - gradient.mean()) / gradient.std()")],
+           loses=both("normalised_input_gradient"), tier="extended"),
     # Part 6
     mutant("classifier_labels_not_a_column", "gives bce_loss the (B,) labels next to (B, 1) logits",
            cell="train_classifier",
@@ -546,6 +571,18 @@ for k in range(rows_k):
     for l in range(cols_k):
         gradient += flipped[k, l] * padded[k:k + rows_x, l:l + cols_x]
 return gradient"""),
+    alternative("gradient_image_conv2d_layer", "the Conv2D layer's forward and backward instead of convolve and "
+                "conv_input_gradient; np.ptp", cell="normalised_input_gradient", code="""\
+layer = Conv2D(SOBEL_X[:, :, None, None], np.zeros(1))
+response = layer.forward(gray_image[None, :, :, None])
+gradient = layer.backward(2 * response)[0, :, :, 0]
+return (gradient - gradient.min()) / np.ptp(gradient)"""),
+    alternative("gradient_image_without_factor_two", "passes Y instead of 2Y as dL/dY (the normalisation cancels the "
+                "factor)", cell="normalised_input_gradient", tier="extended", code="""\
+response = convolve(SOBEL_X[:, :, None, None], gray_image[None, :, :, None], 1)[0, :, :, 0]
+gradient = conv_input_gradient(response, SOBEL_X)
+low, high = gradient.min(), gradient.max()
+return (gradient - low) / (high - low)"""),
     # Part 6
     alternative("classifier_shuffled_copies", "rng.shuffle of an index array, sigmoid threshold, accuracy at the end",
                 cell="train_classifier", code="""\
