@@ -35,11 +35,19 @@ def table(assignment: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_graded_item_has_requirements(assignment):
+def graded_items(assignment: str) -> tuple[set[str], set[str]]:
+    """(solution cells graded by tests, written answers graded by hand)."""
     source = notebooks.read(COURSE.source_notebook(assignment))
+    answers = {notebooks.grade_id(c) for c in source.cells if c.cell_type == "markdown" and notebooks.is_solution(c)}
+    return set(notebooks.solution_ids(source)), answers
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_item_has_requirements(assignment):
+    coded, answers = graded_items(assignment)
     items = {row["item"] for row in table(assignment)}
-    assert set(notebooks.solution_ids(source)) - items == set()
-    assert items - set(notebooks.solution_ids(source)) == set(), "rows for items that are not solution cells"
+    assert (coded | answers) - items == set()
+    assert items - (coded | answers) == set(), "rows for items that are not solution or answer cells"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -47,9 +55,14 @@ def test_every_row_names_what_exists(assignment):
     source = notebooks.read(COURSE.source_notebook(assignment))
     tests = set(notebooks.test_points(source))
     entries = {e.name: e for e in catalogue.load_entries(COURSE, assignment)}
+    _, answers = graded_items(assignment)
     problems = []
     for row in table(assignment):
         where = f"{row['item']}: {row['requirement'][:60]}"
+        if row["item"] in answers:  # graded by hand in formgrader: no test cell, no mutant
+            if row["visible"] != "-" or row["hidden"] != "-":
+                problems.append(f"{where}: a written answer has no test cells")
+            continue
         if row["kind"] not in ("fixed", "open"):
             problems.append(f"{where}: kind {row['kind']!r}")
         for column in ("visible", "hidden"):

@@ -263,7 +263,9 @@ def replay(name: str, parameters: tuple[str, ...], answers: list[tuple[tuple, ob
             if all(same(given[p], w) for p, w in zip(parameters, wanted)):
                 return np.array(result, copy=True) if isinstance(result, np.ndarray) else result
         wanted = max((a for a, _ in answers), key=lambda a: sum(same(given[p], w) for p, w in zip(parameters, a)))
-        differs = [f"{p} is {show(given[p])}, the example expects {show(w)}"
+        differs = [f"{p} holds other values than the example's" if isinstance(given[p], np.ndarray)
+                   and isinstance(w, np.ndarray) and given[p].shape == w.shape
+                   else f"{p} is {show(given[p])}, the example expects {show(w)}"
                    for p, w in zip(parameters, wanted) if not same(given[p], w)]
         raise AssertionError(f"{name} was called with other arguments than this example expects: "
                              + "; ".join(differs))
