@@ -643,3 +643,18 @@ region = (slice(None), slice(0, h_out * K), slice(0, w_out * K), slice(None))
 grad_input[region] = spread * (self.pools.reshape(B, h_out * K, w_out * K, F) == maxima)
 return grad_input"""),
 ]
+
+# Graded by `make test`; the rest by `make test-extended` (CI runs both): a mistake per graded
+# function, the ones the visible tests must name (a weight gradient divided by B, an undilated
+# gradient), and alternatives of the kinds the text leaves open.
+CORE = {
+    "channelwise_mixes_channels", "filter_no_padding", "sobel_x_only", "numerical_gradient_one_sided",
+    "relative_error_one_sided_scale", "fc_weight_gradient_divided_by_batch", "fc_update_ascends",
+    "relu_passes_negatives", "mse_gradient_not_divided", "ffn_backward_forward_order",
+    "train_regression_no_shuffle", "maxpool_gradient_to_whole_pool", "dilate_inserts_d_zeros",
+    "conv_forgot_dilation", "conv_forgot_flip", "bce_gradient_wrt_probability", "first_order_signed_difference",
+    "conv_input_gradient_no_border_limits", "gradient_image_absolute", "classifier_labels_not_a_column",
+    "fast_conv_window_order", "fast_maxpool_loops",
+    "channelwise_einsum", "sobel_two_convolutions", "relu_derivative_one_at_zero", "maxpool_first_maximum",
+    "conv_backward_im2col", "train_regression_shuffled_copies", "gradient_image_conv2d_layer",
+}
