@@ -50,7 +50,7 @@ TIME_LIMITS = {"cell_seconds": 10, "notebook_seconds": 60}
 READ = '''import glob, os
 targets = ["{course}/gradebook.db", "{course}/source/01_numpy_cnn/numpy_cnn.ipynb",
            "{course}/source/01_numpy_cnn/instructor/catalogue.py", "{course}/nbgrader_config.py",
-           "../../../gradebook.db", "/proc/1/environ", "{home}/.bash_history", "{kit}/oracles.py"]
+           "../../../gradebook.db", "{home}/.bash_history", "{kit}/oracles.py"]
 targets += glob.glob("{course}/submitted/*/01_numpy_cnn/*.ipynb") + glob.glob("{course}/autograded/*/*/*.ipynb")
 for path in targets:
     try:
@@ -59,7 +59,13 @@ for path in targets:
         print("LEAKED", path)
     except OSError as error:
         print("denied", path, type(error).__name__)
-for name in ("{course}", "{course}/submitted", "{home}", "/work", "/root"):
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            print("LEAKED environment" if b"{secret}" in handle.read() else "denied: no secret in", pid)
+    except OSError as error:
+        print("denied environment of", pid, type(error).__name__)
+for name in ("{course}", "{course}/submitted", "{home}", os.path.dirname("{venv}"), "/root"):
     try:
         print("LEAKED listing", name, os.listdir(name)[:3])
     except OSError as error:

@@ -17,12 +17,19 @@ COURSE = load()
 STUDENTS = ["reference", "cheat-read-tests"]
 
 
-def hidden_lines(source_nb) -> set[str]:
+def region_lines(source_nb, begin: str, end: str) -> set[str]:
     found = set()
     for cell in source_nb.cells:
-        for region in notebooks.regions(cell.source, notebooks.BEGIN_HIDDEN, notebooks.END_HIDDEN):
+        for region in notebooks.regions(cell.source, begin, end):
             found |= {line.strip() for line in cell.source.split("\n")[region.start:region.end]}
-    return {line for line in found & build.secret_lines(source_nb) if len(line) >= 20}
+    return found
+
+
+def hidden_lines(source_nb) -> set[str]:
+    """Distinctive lines of hidden tests only (a line a solution also has may show with the student's code)."""
+    hidden = region_lines(source_nb, notebooks.BEGIN_HIDDEN, notebooks.END_HIDDEN)
+    solutions = region_lines(source_nb, notebooks.BEGIN_SOLUTION, notebooks.END_SOLUTION)
+    return {line for line in (hidden - solutions) & build.secret_lines(source_nb) if len(line) >= 20}
 
 
 @pytest.fixture(scope="module")

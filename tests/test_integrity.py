@@ -22,6 +22,7 @@ FAIR = {
     "torch settings": "import torch\ntorch.manual_seed(0)\ntorch.backends.cudnn.deterministic = True\n"
                       "import os\nos.environ['PYTHONHASHSEED'] = '0'",
     "a local F": "def shape_of(x):\n    B, h, w, F = x.shape\n    return F",
+    "progress text": "for epoch in range(1, 4):\n    print(f'epoch {epoch}/{3}', f'{epoch}/data')",
     "display": "from IPython.display import display, clear_output\ndisplay('x')\nclear_output()",
 }
 
@@ -38,6 +39,11 @@ def notebook(*sources, solution=None):
 @pytest.mark.parametrize("name", list(FAIR))
 def test_ordinary_code_raises_no_alarm(name):
     assert integrity.scan(notebook("import numpy as np\nimport torch.nn.functional as F", FAIR[name]), RULES) == []
+
+
+def test_a_path_outside_the_notebook_is_flagged():
+    found = integrity.scan(notebook("text = open('/etc/passwd').read()", "print(f'/root/{1}')"), RULES)
+    assert [f.category for f in found] == ["files", "files"]
 
 
 def test_reference_solutions_and_alternatives_raise_no_alarm():

@@ -71,7 +71,8 @@ def execute(task: Task) -> Execution:
             runner = _runner_command(limits, write_end, INSIDE, processes)
             command = _with_files(task.sandbox.command(runner, notebook_dir, uid), task.files, Path(staging),
                                   notebook_dir)
-            cwd, env = None, None
+            # bubblewrap is the sandbox's process 1: its /proc/1/environ must not hold the grader's variables
+            cwd, env = None, {"PATH": os.defpath, "LANG": "C.UTF-8"}
         result = _run(command, cwd, env, task.notebook, limits, read_end, write_end)
     result.key = task.key
     result.seconds = round(time.perf_counter() - started, 3)

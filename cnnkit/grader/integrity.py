@@ -155,6 +155,7 @@ class _Scanner:
         self.cell, self.rules, self.solution = cell, rules, solution
         self.forbidden, self.modules, self.shells = forbidden, modules, shells
         self.findings: list[Finding] = []
+        self.continuations: set[int] = set()  # f-string text after a placeholder: "{epoch}/{epochs}" names no path
 
     def flag(self, category, detail, violation=""):
         self.findings.append(Finding(self.cell, category, detail, "scan", violation))
@@ -177,7 +178,9 @@ class _Scanner:
         return self.findings
 
     def visit(self, node) -> None:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.JoinedStr):
+            self.continuations.update(id(part) for part in node.values[1:])
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             self.imports(node)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if node.id in EVASION_NAMES:
@@ -201,7 +204,7 @@ class _Scanner:
                 if isinstance(target, (ast.Attribute, ast.Subscript)):
                     self.changes(target, "deletes" if isinstance(node, ast.Delete) else "assigns to")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300 \
-                and "\n" not in node.value and PATH_WORDS.search(node.value):
+                and "\n" not in node.value and id(node) not in self.continuations and PATH_WORDS.search(node.value):
             self.flag("files", f"names a path outside the notebook: {node.value[:80]!r}")
 
     def imports(self, node) -> None:

@@ -14,6 +14,8 @@ interrupted run resume without grading anyone twice.
 """
 from __future__ import annotations
 
+import copy
+
 import json
 import os
 import tempfile
@@ -117,8 +119,21 @@ def _check_sources(course: Course, assignment: str, notebook) -> None:
             if not grade_id or not (notebooks.is_test(cell) or notebooks.meta(cell).get("locked")):
                 continue
             source = gb.find_source_cell(grade_id, name, assignment)
-            if source.checksum != compute_checksum(cell):
+            if source.checksum != compute_checksum(_without_restore_note(course, cell, grade_id)):
                 raise MergeError(f"{assignment}: cell {grade_id} differs from the gradebook's; not recorded")
+
+
+def _without_restore_note(course: Course, cell, grade_id: str):
+    """``cell`` without the note nbgrader's ``OverwriteCells`` puts on a test cell it added back (a deleted one)."""
+    from nbgrader.preprocessors import OverwriteCells
+
+    note = OverwriteCells(config=course.config).missing_cell_notification.format(cell_id=grade_id)
+    prefix = ("# " if cell.cell_type == "code" else "") + note
+    if not cell.source.startswith(prefix):
+        return cell
+    restored = copy.deepcopy(cell)
+    restored.source = cell.source[len(prefix):]
+    return restored
 
 
 def _save_grades(course: Course, assignment: str, student: str, notebook):

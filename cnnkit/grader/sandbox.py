@@ -161,10 +161,11 @@ def _python_roots() -> list[str]:
 
 
 def _parents(path: str, made: set[str]) -> list[str]:
-    """``--dir`` arguments creating the missing parents of ``path`` world-readable.
+    """``--dir`` arguments creating the missing parents of ``path``, enterable but not listable (0711).
 
-    bubblewrap would create them with mode 0700, which the unprivileged
-    sandbox user could not enter.
+    bubblewrap would create them with mode 0700, which the unprivileged sandbox
+    user could not enter; 0755 would let it list what the grader's folders are
+    called (``/root``, the course's parent folder).
     """
     args = []
     parent = Path(path).parent
@@ -173,7 +174,7 @@ def _parents(path: str, made: set[str]) -> list[str]:
         if name in ("/", *made):
             continue
         made.add(name)
-        args += ["--perms", "0755", "--dir", name]
+        args += ["--perms", "0711", "--dir", name]
     return args
 
 
