@@ -208,13 +208,18 @@ def offline_env(course: Course) -> dict[str, str]:
     return {"COURSE_DATA_DIR": str(casting.parent), "COURSE_VGG_WEIGHTS": "random"}
 
 
-def grade_catalogues(course: Course, assignments: list[str], workdir: Path, pool) -> list[Graded]:
-    """Grade the catalogues of ``assignments`` in one pool, each in a scratch course folder."""
+def grade_catalogues(course: Course, assignments: list[str], workdir: Path, pool,
+                     only: set[str] | None = None) -> list[Graded]:
+    """Grade the catalogues of ``assignments`` in one pool, each in a scratch course folder.
+
+    ``only``: the names of the entries to grade (with the reference and the blank); default all.
+    """
     jobs, plans, sandboxes = [], {}, {}
     env = offline_env(course)
     for assignment in assignments:
         scratch = scratch_course(course, [assignment], Path(workdir) / assignment)
-        plans[assignment] = build_submissions(scratch, assignment, load_entries(course, assignment))
+        entries = [e for e in load_entries(course, assignment) if only is None or e.name in only]
+        plans[assignment] = build_submissions(scratch, assignment, entries)
         write_submissions(scratch, assignment, plans[assignment])
         job = pipeline.Job(scratch, assignment)
         jobs.append(job)
@@ -234,6 +239,7 @@ def grade_catalogues(course: Course, assignments: list[str], workdir: Path, pool
 def add_arguments(parser) -> None:
     parser.add_argument("assignments", nargs="*", help="assignment ids (default: every built assignment)")
     parser.add_argument("--workers", type=int, default=2, help="sandboxes at a time (default 2)")
+    parser.add_argument("--only", help="comma-separated entry names: grade these (and the reference and blank) only")
 
 
 def run(args) -> int:
@@ -243,7 +249,8 @@ def run(args) -> int:
     pool = LocalPool(args.workers)
     with tempfile.TemporaryDirectory(prefix="cnnkit-catalogue-") as workdir:
         try:
-            graded = grade_catalogues(course, assignments, Path(workdir), pool)
+            only = set(args.only.split(",")) if args.only else None
+            graded = grade_catalogues(course, assignments, Path(workdir), pool, only)
         finally:
             pool.close()
         failures = [g.mismatch() for g in graded if g.mismatch()]

@@ -27,14 +27,21 @@ GRAD_WEIGHT = "(upstream @ cols.transpose(1, 2)).sum(dim=0)"
 
 MUTANTS = [
     # casting_datasets
-    mutant("datasets_normalised", "normalises the images to [-1, 1] with mean 0.5 and std 0.5",
-           cell="datasets", edits=[("v2.ToDtype(torch.float32, scale=True),\n",
-                                    "v2.ToDtype(torch.float32, scale=True),\n        v2.Normalize([0.5] * 3, [0.5] * 3),\n")],
+    mutant("datasets_normalised", "standardises with mean 0.5 and std 0.5 (to [-1, 1]) instead of PIXEL_MEAN, PIXEL_STD",
+           cell="datasets", edits=[("v2.Normalize(mean=[PIXEL_MEAN] * 3, std=[PIXEL_STD] * 3)",
+                                    "v2.Normalize(mean=[0.5] * 3, std=[0.5] * 3)")],
            loses={"datasets_visible", "datasets_hidden"}),
+    mutant("datasets_not_standardised", "stops at [0, 1]: no standardisation (no v2.Normalize)",
+           cell="datasets", edits=[("        v2.Normalize(mean=[PIXEL_MEAN] * 3, std=[PIXEL_STD] * 3),\n", "")],
+           loses={"datasets_visible", "datasets_hidden"}),
+    mutant("datasets_mean_std_swapped", "passes the standard deviation as the mean and the mean as the deviation",
+           cell="datasets", edits=[("v2.Normalize(mean=[PIXEL_MEAN] * 3, std=[PIXEL_STD] * 3)",
+                                    "v2.Normalize(mean=[PIXEL_STD] * 3, std=[PIXEL_MEAN] * 3)")],
+           loses={"datasets_visible", "datasets_hidden"}, tier="extended"),
     mutant("datasets_splits_swapped", "trains on the test folder and validates on the train folder",
            cell="datasets", edits=[('root / "train", transform', 'root / "test", transform'),
                                    ('root / "test", transform=to_tensor))', 'root / "train", transform=to_tensor))')],
-           loses={"datasets_hidden"}),
+           loses={"datasets_visible", "datasets_hidden"}),
     mutant("datasets_centre_crop", "crops the centre 224 x 224 instead of resizing the whole photo",
            cell="datasets", edits=[(RESIZE, "        v2.CenterCrop(image_size),\n")],
            loses={"datasets_visible", "datasets_hidden"}),
@@ -110,10 +117,12 @@ return fig""",
            loses={"evaluate_accuracy_visible", "evaluate_accuracy_hidden"}),
     mutant("accuracy_mean_of_batches", "averages the accuracies of the batches (the last batch is smaller)",
            cell="evaluate_accuracy", code="""\
+model.to(device)
 model.eval()
 accuracies = []
 with torch.no_grad():
     for images, labels in DataLoader(dataset, batch_size=batch_size):
+        images, labels = images.to(device), labels.to(device)
         predicted = (model(images) > 0.5).long().squeeze(1)
         accuracies.append((predicted == labels).float().mean().item())
 return sum(accuracies) / len(accuracies)""",
@@ -124,6 +133,9 @@ return sum(accuracies) / len(accuracies)""",
     mutant("accuracy_argmax", "predicts with argmax over the single output column (always class 0)",
            cell="evaluate_accuracy", edits=[(PREDICTED, "predicted = model(images).argmax(dim=1)")],
            loses={"evaluate_accuracy_hidden"}),
+    mutant("accuracy_batch_not_moved", "moves the model to device but not the batches",
+           cell="evaluate_accuracy", edits=[("            images, labels = images.to(device), labels.to(device)\n", "")],
+           loses={"evaluate_accuracy_visible", "evaluate_accuracy_hidden"}),
     mutant("accuracy_fixed_batch_size", "reads the dataset in batches of 32 whatever batch_size says",
            cell="evaluate_accuracy", edits=[("DataLoader(dataset, batch_size=batch_size)", "DataLoader(dataset, batch_size=32)")],
            loses={"evaluate_accuracy_hidden"}),
@@ -146,9 +158,9 @@ return sum(accuracies) / len(accuracies)""",
            loses={"train_visible", "train_hidden"}),
     mutant("train_validation_with_gradients", "computes the validation loss with gradients on (no torch.no_grad())",
            cell="train", edits=[("    with torch.no_grad():\n        for images, labels in DataLoader(dataset, batch_size=batch_size):\n"
-                                 "            total += summed",
+                                 "            images, labels",
                                  "    if True:\n        for images, labels in DataLoader(dataset, batch_size=batch_size):\n"
-                                 "            total += summed")],
+                                 "            images, labels")],
            loses={"train_visible", "train_hidden"}),
     mutant("train_validation_first_batch", "validates on the first batch of val_ds only",
            cell="train", edits=[("        history[\"val_loss\"].append(validation_loss(model, val_ds, batch_size))\n",
@@ -195,6 +207,17 @@ return sum(accuracies) / len(accuracies)""",
            cell="train", edits=[("sum(p.numel() for p in model.parameters() if p.requires_grad)",
                                  "sum(p.numel() for p in model.parameters())")],
            loses={"train_hidden"}),
+    mutant("train_batch_not_moved", "moves the model to device but not the training batches",
+           cell="train", edits=[("            images, labels = images.to(device), labels.to(device)\n            optimizer.zero_grad()",
+                                 "            optimizer.zero_grad()")],
+           loses={"train_visible", "train_hidden"}),
+    mutant("train_labels_not_moved", "moves the training images to device but not their labels",
+           cell="train", edits=[("            images, labels = images.to(device), labels.to(device)\n            optimizer.zero_grad()",
+                                 "            images = images.to(device)\n            optimizer.zero_grad()")],
+           loses={"train_hidden"}, tier="extended"),
+    mutant("train_model_not_moved", "moves every batch to device but never the model",
+           cell="train", edits=[("    model.to(device)\n    loader", "    loader")],
+           loses={"train_visible", "train_hidden"}, tier="extended"),
     mutant("train_plot_every_epoch", "calls plot_history after every epoch",
            cell="train", edits=[("    plot_history(history, type(model).__name__ if name is None else name)\n",
                                  ""),
@@ -293,6 +316,115 @@ class Conv2dUnfold(torch.autograd.Function):
     mutant("global_pool_too_many_parameters", "widens the last convolution to 384 filters (over 100 000 parameters)",
            cell="global_pool", edits=[("*block(32, 32))", "*block(32, 384))"), ("nn.Linear(32, 1)", "nn.Linear(384, 1)")],
            loses={"global_pool_visible", "global_pool_hidden"}),
+    # compare_pooling
+    mutant("compare_pooling_seeded_once", "calls torch.manual_seed(seed) once, before the loop: the second network starts "
+           "from other weights", cell="compare_pooling",
+           edits=[("    histories = {}\n    for pool in (\"max\", \"avg\"):\n        torch.manual_seed(seed)\n",
+                   "    histories = {}\n    torch.manual_seed(seed)\n    for pool in (\"max\", \"avg\"):\n")],
+           loses={"compare_pooling_visible", "compare_pooling_hidden"}),
+    mutant("compare_pooling_training_loss", "plots the training loss where the validation loss belongs",
+           cell="compare_pooling", edits=[('loss_ax.plot(epoch_numbers, history["val_loss"]',
+                                           'loss_ax.plot(epoch_numbers, history["train_loss"]')],
+           loses={"compare_pooling_visible", "compare_pooling_hidden"}),
+    mutant("compare_pooling_not_saved", "shows the figure but never saves it", cell="compare_pooling",
+           edits=[('    fig.savefig(outputs_dir() / "pooling.png")\n', "")],
+           loses={"compare_pooling_visible", "compare_pooling_hidden"}, tier="extended"),
+    mutant("compare_pooling_unlabelled", "draws the lines without labels or legend", cell="compare_pooling",
+           edits=[('history["val_loss"], "o-", label=label)', 'history["val_loss"], "o-")'),
+                  ('history["val_accuracy"], "o-", label=label)', 'history["val_accuracy"], "o-")'),
+                  ("    loss_ax.legend()\n    accuracy_ax.legend()\n", "")],
+           loses={"compare_pooling_visible", "compare_pooling_hidden"}, tier="extended"),
+    mutant("compare_pooling_one_subplot", "draws losses and accuracies in one subplot", cell="compare_pooling",
+           edits=[('accuracy_ax.plot(epoch_numbers, history["val_accuracy"]', 'loss_ax.plot(epoch_numbers, history["val_accuracy"]')],
+           loses={"compare_pooling_visible", "compare_pooling_hidden"}, tier="extended"),
+    # sweep
+    mutant("sweep_zip", "pairs the i-th learning rate with the i-th batch size (zip) instead of trying every combination",
+           cell="sweep", code="""\
+table = []
+for learning_rate, batch_size in zip(learning_rates, batch_sizes):
+    torch.manual_seed(seed)
+    model = make_model()
+    history = train(model, train_ds, val_ds, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                    name=f"sweep_lr{learning_rate:g}_bs{batch_size}")
+    accuracies = [float(v) for v in history["val_accuracy"]]
+    best = max(range(len(accuracies)), key=lambda e: (accuracies[e], -e))
+    table.append({"learning_rate": learning_rate, "batch_size": batch_size, "final_val_accuracy": accuracies[-1],
+                  "best_val_accuracy": accuracies[best], "best_epoch": best + 1})
+return table""",
+           loses={"sweep_visible", "sweep_hidden"}),
+    mutant("sweep_model_reused", "creates one network before the loops and keeps training it in every run",
+           cell="sweep", edits=[("    table = []\n", "    table = []\n    torch.manual_seed(seed)\n    model = make_model()\n"),
+                                ("            torch.manual_seed(seed)\n            model = make_model()\n", "")],
+           loses={"sweep_visible", "sweep_hidden"}),
+    mutant("sweep_best_epoch_from_0", "counts the best epoch from 0", cell="sweep",
+           edits=[('"best_epoch": best + 1}', '"best_epoch": best}')],
+           loses={"sweep_visible", "sweep_hidden"}),
+    mutant("sweep_no_seed", "never calls torch.manual_seed: each run starts from other weights", cell="sweep",
+           edits=[("            torch.manual_seed(seed)\n", "")],
+           loses={"sweep_visible", "sweep_hidden"}, tier="extended"),
+    mutant("sweep_last_tie", "takes the last of tied best epochs", cell="sweep",
+           edits=[("key=lambda e: (accuracies[e], -e))", "key=lambda e: (accuracies[e], e))")],
+           loses={"sweep_hidden"}, tier="extended"),
+    # cross_entropy
+    mutant("cross_entropy_unstable", "takes log(sum(exp(scores))) without subtracting the row maximum (overflows)",
+           cell="cross_entropy", code="""\
+log_sum = torch.log(torch.exp(scores).sum(dim=1))
+right = scores[torch.arange(scores.shape[0]), labels]
+return (log_sum - right).mean()""",
+           loses={"cross_entropy_visible", "cross_entropy_hidden"}),
+    mutant("cross_entropy_batch_axis", "normalises over the batch axis (dim=0) instead of the classes",
+           cell="cross_entropy", code="""\
+largest = scores.max(dim=0, keepdim=True).values
+log_sum = largest[0] + torch.log(torch.exp(scores - largest).sum(dim=0))
+right = scores[torch.arange(scores.shape[0]), labels]
+return (log_sum[labels] - right).mean()""",
+           loses={"cross_entropy_visible", "cross_entropy_hidden"}),
+    mutant("cross_entropy_summed", "sums over the batch instead of averaging", cell="cross_entropy",
+           edits=[("return (log_sum - right).mean()", "return (log_sum - right).sum()")],
+           loses={"cross_entropy_visible", "cross_entropy_hidden"}, tier="extended"),
+    mutant("cross_entropy_library", "calls F.cross_entropy (not allowed here)", cell="cross_entropy",
+           code="return F.cross_entropy(scores, labels)",
+           loses={"cross_entropy_visible", "cross_entropy_hidden"}, tier="extended"),
+    # DefectNet
+    mutant("defect_net_softmax_before_loss", "ends in a softmax, which nn.CrossEntropyLoss applies a second time",
+           cell="defect_net", edits=[("return self.head(self.features(x).amax(dim=(2, 3)))",
+                                      "return torch.softmax(self.head(self.features(x).amax(dim=(2, 3))), dim=1)")],
+           loses={"defect_net_visible", "defect_net_hidden"}),
+    mutant("defect_net_sigmoid", "squashes the scores with a sigmoid", cell="defect_net",
+           edits=[("return self.head(self.features(x).amax(dim=(2, 3)))",
+                   "return torch.sigmoid(self.head(self.features(x).amax(dim=(2, 3))))")],
+           loses={"defect_net_visible", "defect_net_hidden"}, tier="extended"),
+    # predict_classes
+    mutant("predict_argmax_batch_axis", "takes the argmax over the batch axis (dim=0)", cell="predict_classes",
+           edits=[("scores.argmax(dim=1)", "scores.argmax(dim=0)")],
+           loses={"predict_classes_visible", "predict_classes_hidden"}),
+    mutant("predict_without_eval", "predicts with the model in training mode", cell="predict_classes",
+           edits=[("    model.eval()\n", "")],
+           loses={"predict_classes_visible", "predict_classes_hidden"}, tier="extended"),
+    mutant("predict_batch_not_moved", "moves the model to device but not the batches", cell="predict_classes",
+           edits=[("scores = model(images.to(device))", "scores = model(images)")],
+           loses={"predict_classes_visible", "predict_classes_hidden"}, tier="extended"),
+    # confusion_matrix
+    mutant("confusion_transposed", "puts the predicted class in the rows and the true class in the columns",
+           cell="confusion_matrix", edits=[("labels.long() * num_classes + predicted.long()",
+                                            "predicted.long() * num_classes + labels.long()")],
+           loses={"confusion_matrix_visible", "confusion_matrix_hidden"}),
+    mutant("confusion_size_from_data", "sizes the matrix by the largest class seen, not num_classes",
+           cell="confusion_matrix", code="""\
+size = int(max(predicted.max(), labels.max())) + 1
+counts = torch.bincount(labels.long() * size + predicted.long(), minlength=size ** 2)
+return counts.reshape(size, size)""",
+           loses={"confusion_matrix_visible", "confusion_matrix_hidden"}, tier="extended"),
+    # per_class_accuracy
+    mutant("class_accuracy_wrong_order", "names the rows in its own order, the good parts first",
+           cell="per_class_accuracy", code="""\
+matrix = torch.as_tensor(matrix).double()
+names = ["ok"] + [name for name in classes if name != "ok"]
+return {name: float(matrix[i, i] / matrix[i].sum()) for i, name in enumerate(names)}""",
+           loses={"per_class_accuracy_visible", "per_class_accuracy_hidden"}),
+    mutant("class_accuracy_columns", "divides by the column sums (how many were predicted as the class)",
+           cell="per_class_accuracy", edits=[("matrix[i, i] / matrix[i].sum()", "matrix[i, i] / matrix[:, i].sum()")],
+           loses={"per_class_accuracy_visible", "per_class_accuracy_hidden"}, tier="extended"),
 ]
 
 ALTERNATIVES = [
@@ -303,7 +435,8 @@ ALTERNATIVES = [
                     Change("datasets", code="""\
 from torchvision import transforms
 
-to_tensor = transforms.Compose([transforms.Resize((image_size, image_size)), transforms.ToTensor()])
+to_tensor = transforms.Compose([transforms.Resize((image_size, image_size)), transforms.ToTensor(),
+                                transforms.Normalize((PIXEL_MEAN,) * 3, (PIXEL_STD,) * 3)])
 train_ds = datasets.ImageFolder(str(casting_dir() / "train"), to_tensor)
 val_ds = datasets.ImageFolder(str(casting_dir() / "test"), to_tensor)
 return train_ds, val_ds"""),
@@ -324,11 +457,12 @@ class SimpLeNet(nn.Module):
     def forward(self, x):
         return self.layers(x)"""),
                     Change("evaluate_accuracy", code="""\
+model = model.to(device=device)
 model.eval()
 predictions, targets = [], []
 with torch.inference_mode():
     for images, labels in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        predictions.append(model(images).flatten() > 0.5)
+        predictions.append((model(images.to(device, non_blocking=True)).flatten() > 0.5).cpu())
         targets.append(labels.bool())
 return float((torch.cat(predictions) == torch.cat(targets)).float().mean())"""),
                     Change("global_pool", source="""\
@@ -354,7 +488,7 @@ class GlobalPoolNet(nn.Module):
 from torchvision import transforms
 
 steps = transforms.Compose([transforms.Grayscale(num_output_channels=3), transforms.Resize(image_size),
-                            transforms.ToTensor()])
+                            transforms.ToTensor(), transforms.Normalize([0.349] * 3, [0.248] * 3)])
 folder = casting_dir()
 return datasets.ImageFolder(folder / "train", transform=steps), datasets.ImageFolder(folder / "test", transform=steps)"""),
                     Change("plot_samples", code="""\
@@ -400,6 +534,7 @@ def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, name=None,
         torch.manual_seed(seed)
     count = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"Trainable parameters: {count:,}")
+    model = model.to(device)
     optimizer = torch.optim.Adam(params=model.parameters(), lr=learning_rate)
     criterion = nn.BCELoss(reduction="sum")
     history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
@@ -407,7 +542,8 @@ def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, name=None,
         model.train(True)
         seen, summed = 0, 0.0
         for x, y in progress(DataLoader(train_ds, batch_size, shuffle=True), leave=False):
-            target = y.to(torch.float32).view(-1, 1)
+            x = x.to(device)
+            target = y.to(device=device, dtype=torch.float32).view(-1, 1)
             output = model(x)
             optimizer.zero_grad(set_to_none=False)
             loss = criterion(output, target)
@@ -420,6 +556,7 @@ def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, name=None,
         with torch.no_grad():
             losses, correct = 0.0, 0
             for x, y in DataLoader(val_ds, batch_size=256):
+                x, y = x.to(device), y.to(device)
                 output = model(x)
                 losses += float(criterion(output, y.float().view(-1, 1)))
                 correct += int(((output.view(-1) > 0.5) == y.bool()).sum())
@@ -439,12 +576,13 @@ def validation_loss(model, dataset, batch_size):
     with torch.inference_mode():
         outputs, targets = [], []
         for images, labels in DataLoader(dataset, batch_size=7):
-            outputs.append(model(images).squeeze(1))
+            outputs.append(model(images.to(device)).squeeze(1).cpu())
             targets.append(labels.float())
         return F.binary_cross_entropy(torch.cat(outputs), torch.cat(targets)).item()
 
 
 def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, name=None):
+    model.to(device)
     trainable = [p for p in model.parameters() if p.requires_grad]
     print(f"training {sum(p.numel() for p in trainable)} parameters")
     optimizer = torch.optim.Adam(trainable, lr=learning_rate, betas=(0.9, 0.99), eps=1e-7, weight_decay=1e-6)
@@ -454,6 +592,7 @@ def train(model, train_ds, val_ds, epochs, batch_size, learning_rate, name=None)
         batch_losses = []
         for images, labels in DataLoader(train_ds, batch_size=batch_size, shuffle=True):
             optimizer.zero_grad()
+            images, labels = images.to(device), labels.to(device)
             loss = F.binary_cross_entropy(model(images), labels.float()[:, None])
             loss.backward()
             optimizer.step()
@@ -480,7 +619,8 @@ fig.savefig(outputs_dir() / "samples.png", dpi=80)
 return fig"""),
                     Change("datasets", code="""\
 steps = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True),
-                    v2.Resize([image_size, image_size], interpolation=v2.InterpolationMode.NEAREST)])
+                    v2.Resize([image_size, image_size], interpolation=v2.InterpolationMode.NEAREST),
+                    v2.Normalize([PIXEL_MEAN, PIXEL_MEAN, PIXEL_MEAN], [PIXEL_STD, PIXEL_STD, PIXEL_STD])])
 return tuple(datasets.ImageFolder(casting_dir() / split, transform=steps) for split in ("train", "test"))"""),
                 ]),
     alternative("improved_flatten_dropout_head",
@@ -529,4 +669,92 @@ class Conv2dUnfold(torch.autograd.Function):
         if ctx.needs_input_grad[1]:
             grad_weight = torch.einsum("bol,bkl->ok", g, cols).view_as(weight)
         return grad_x, grad_weight, None, None"""),
+    alternative("experiments_written_otherwise",
+                "compare_pooling with 'avg' first, plt.subplot, legends from lists, epochs from 0; sweep over "
+                "itertools.product with the batch size outside, best epoch by list.index, its own run names",
+                changes=[
+                    Change("compare_pooling", code="""\
+histories = {}
+for kind in ["avg", "max"]:
+    torch.manual_seed(seed)
+    network = make_model(kind)
+    histories[kind] = train(network, train_ds, val_ds, epochs, batch_size, learning_rate, name="pool_" + kind)
+fig = plt.figure(figsize=(11, 4))
+for position, key in ((1, "val_loss"), (2, "val_accuracy")):
+    plt.subplot(1, 2, position)
+    for kind in ["avg", "max"]:
+        plt.plot(list(range(len(histories[kind][key]))), histories[kind][key])
+    plt.legend(["global average", "global max"])
+    plt.xlabel("epoch (from 0)")
+    plt.ylabel(key)
+plt.savefig(str(outputs_dir() / "pooling.png"))
+return histories, fig"""),
+                    Change("sweep", code="""\
+import itertools
+
+rows = []
+for size, rate in itertools.product(batch_sizes, learning_rates):
+    torch.manual_seed(seed)
+    network = make_model()
+    accuracy = list(train(network, train_ds, val_ds, epochs, size, rate, name=f"lr={rate}, batch={size}")["val_accuracy"])
+    rows.append(dict(learning_rate=rate, batch_size=size, final_val_accuracy=accuracy[-1],
+                     best_val_accuracy=max(accuracy), best_epoch=accuracy.index(max(accuracy)) + 1))
+return rows"""),
+                ]),
+    alternative("multiclass_written_otherwise",
+                "cross_entropy with torch.logsumexp and gather; DefectNet flattening with dropout; predict_classes "
+                "through softmax probabilities under inference_mode; confusion matrix by a loop; per-class "
+                "accuracy in NumPy",
+                changes=[
+                    Change("cross_entropy", code="""\
+picked = scores.gather(1, labels.long().unsqueeze(1)).squeeze(1)
+return torch.mean(torch.logsumexp(scores, dim=1) - picked)"""),
+                    Change("defect_net", source="""\
+class DefectNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 8, 5, stride=2, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Dropout(0.2), nn.Linear(16 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 4),
+        )
+
+    def forward(self, x):
+        return self.body(x)"""),
+                    Change("predict_classes", code="""\
+model = model.to(device)
+model.train(False)
+classes, truth = [], []
+with torch.inference_mode():
+    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        probabilities = torch.softmax(model(x.to(device)), dim=1)
+        classes += probabilities.max(dim=1).indices.tolist()
+        truth += y.tolist()
+return torch.tensor(classes, dtype=torch.int64), torch.tensor(truth, dtype=torch.int64)"""),
+                    Change("confusion_matrix", code="""\
+table = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+for true, guess in zip(labels.tolist(), predicted.tolist()):
+    table[true, guess] += 1
+return table"""),
+                    Change("per_class_accuracy", code="""\
+counts = np.asarray(matrix, dtype=np.float64)
+return {classes[i]: float(counts[i, i] / counts[i].sum()) for i in range(len(classes))}"""),
+                ]),
 ]
+
+# Graded by `make test`; the rest by `make test-extended` (CI runs both): the first mutant (the
+# cheats' base), the mistakes the visible tests must name (no sigmoid, a centre crop, no shuffling,
+# no model.train(), (B,) labels, no model.eval()), the requirements the hidden tests once missed
+# (the optimiser, trainable parameters, validation with gradients), a mistake per new part (device
+# moves, the experiments, multi-class), the convolution rule, and every alternative.
+CORE = {
+    "datasets_normalised", "datasets_centre_crop", "simplenet_no_sigmoid", "train_no_shuffle",
+    "train_never_model_train", "train_labels_shape", "accuracy_without_eval", "train_sgd",
+    "train_prints_all_parameters", "train_validation_with_gradients", "train_batch_not_moved",
+    "compare_pooling_seeded_once", "sweep_zip", "cross_entropy_unstable", "defect_net_softmax_before_loss",
+    "predict_argmax_batch_axis", "class_accuracy_wrong_order", "unfold_uses_conv2d", "global_pool_fixed_window",
+    "sequential_and_flatten_modules", "functional_forward_and_random_samples", "summed_loss_single_pass_validation",
+    "train_adam_settings_no_progress_bar", "samples_titles_left_nearest_resize", "improved_flatten_dropout_head",
+    "unfold_einsum_recomputed", "experiments_written_otherwise", "multiclass_written_otherwise",
+}

@@ -415,7 +415,217 @@ def _is_convolution(name: str) -> bool:
     return name.lstrip("_").startswith(CONVOLUTION_PREFIXES) or "convolution" in name
 
 
+# ------------------------------------------------------------------ device moves
+
+
+def device_moves(student, reference, params) -> str | None:
+    """The model moved to ``params.device`` before its first forward pass, and every batch moved too.
+
+    ``student``: the events of :func:`cnncourse.devices.recorded_moves`, in order:
+    ``("model_to", device)``, ``("tensor_to", shape, dtype, device)``,
+    ``("forward", training, grad_enabled, batch_size, moved)``, ``("backward",)``.
+    ``mode="eval"``: every forward pass gets a moved input. ``mode="train"``: every
+    training step (a forward pass followed by a backward pass) gets moved images, and
+    as many label-sized tensors (``batch_size`` numbers) are moved as there are steps.
+    """
+    problem = _events(student)
+    if problem:
+        return problem
+    device = params["device"]
+    events = [tuple(e) for e in student]
+    forwards = [i for i, e in enumerate(events) if e[0] == "forward"]
+    if not forwards:
+        return "the model never ran"
+    if not any(e[0] == "model_to" and e[1] == device for e in events[:forwards[0]]):
+        return f"the model was not moved before its first forward pass: call model.to(device) (device is {device})"
+    passes = [e for e in events if e[0] in ("forward", "backward")]
+    if params["mode"] == "eval":
+        unmoved = sum(1 for e in passes if e[0] == "forward" and not e[4])
+        if unmoved:
+            return (f"{unmoved} of {len(forwards)} batches reached the model without .to(device): "
+                    "images = images.to(device) before the forward pass")
+        return None
+    steps = [e for e, after in zip(passes, passes[1:] + [("end",)]) if e[0] == "forward" and after[0] == "backward"]
+    if not steps:
+        return "no training step (a forward pass followed by loss.backward()) was seen"
+    unmoved = sum(1 for e in steps if not e[4])
+    if unmoved:
+        return (f"{unmoved} of {len(steps)} training batches reached the model without .to(device): "
+                "images = images.to(device) before the forward pass")
+    wanted: dict[int, int] = {}
+    for e in steps:
+        wanted[int(e[3])] = wanted.get(int(e[3]), 0) + 1
+    labels: dict[int, int] = {}
+    for e in events:
+        if e[0] == "tensor_to" and e[3] == device and 1 <= len(e[1]) <= 2 and int(np.prod(e[1])) == int(e[1][0]):
+            labels[int(e[1][0])] = labels.get(int(e[1][0]), 0) + 1
+    if any(labels.get(size, 0) < count for size, count in wanted.items()):
+        return "the labels of the training batches were not moved: labels = labels.to(device) before the loss"
+    return None
+
+
+# ------------------------------------------------------------------ experiments (Part 9)
+
+
+def _pool_of(label) -> str | None:
+    """The pooling a line's label names: "max", "avg" (avg, average, mean) or None (neither, or both)."""
+    text = str(label).lower()
+    found = {"max"} if "max" in text else set()
+    if "avg" in text or "aver" in text or "mean" in text:
+        found.add("avg")
+    return found.pop() if len(found) == 1 else None
+
+
+def pooling_calls(student, reference, params) -> str | None:
+    """compare_pooling's calls: make_model("max") and make_model("avg"), each right after torch.manual_seed(seed),
+    and each network trained once, on the given data, with the given settings and the name pool_<pool>.
+
+    ``student``: ``{"made": [[pool, random state], ...], "trained": [{pool, model, train_ds, val_ds, epochs,
+    batch_size, learning_rate, name}, ...], "seeded": random state right after torch.manual_seed(seed)}``.
+    """
+    if not isinstance(student, dict) or not isinstance(student.get("made"), (list, tuple)):
+        return f"expected the recorded calls, got {_kind(student)}"
+    made, trained = list(student["made"]), list(student.get("trained") or [])
+    pools = sorted(str(m[0]) for m in made)
+    if pools != ["avg", "max"]:
+        return f"make_model was called with {pools}, expected 'max' and 'avg', once each"
+    if any(m[1] != student.get("seeded") for m in made):
+        return ("a network was not created right after torch.manual_seed(seed): call torch.manual_seed(seed) "
+                "before make_model(pool), for each network, so that both start alike")
+    if len(trained) != 2 or sorted(str(t.get("pool")) for t in trained) != ["avg", "max"]:
+        return (f"train was called {len(trained)} times, for the poolings "
+                f"{sorted(str(t.get('pool')) for t in trained)}: train each of the two networks once")
+    if sorted(int(t.get("model", -1)) for t in trained) != [0, 1]:
+        return "train did not receive the networks make_model returned"
+    for call in trained:
+        if not (call.get("train_ds") is True and call.get("val_ds") is True):
+            return "train did not receive train_ds and val_ds as given"
+        settings = (call.get("epochs"), call.get("batch_size"), call.get("learning_rate"))
+        if settings != (params["epochs"], params["batch_size"], params["learning_rate"]):
+            return (f"train got epochs, batch_size, learning_rate = {settings}, expected "
+                    f"{(params['epochs'], params['batch_size'], params['learning_rate'])}")
+        if call.get("name") != f"pool_{call.get('pool')}":
+            return f"train got name={call.get('name')!r} for the {call.get('pool')} network, expected 'pool_{call.get('pool')}'"
+    return None
+
+
+def pool_curves(student, reference, params) -> str | None:
+    """The figure of compare_pooling: each line of the reference's figure (a metric of one pooling) is there,
+    with the same values and a label naming its pooling; the lines that share a subplot in the reference share
+    one in the student's figure, and lines of different reference subplots do not.
+
+    ``student``/``reference``: one dict per line: ``axes`` (index of its subplot), ``label``, ``y`` (values).
+    """
+    if not isinstance(student, (list, tuple)) or not all(isinstance(line, dict) for line in student):
+        return f"expected the figure's lines, got {_kind(student)}"
+    if not student:
+        return "the returned figure has no lines: return (histories, fig) with the plotted figure"
+    placed: dict[int, set] = {}
+    for wanted in reference:
+        pool = _pool_of(wanted["label"])
+        values = np.asarray(wanted["y"], dtype=np.float64)
+        same = [line for line in student if _array(line.get("y")) is not None
+                and _array(line["y"]).shape == values.shape and np.allclose(_array(line["y"]), values, atol=1e-9)]
+        if not same:
+            return (f"no line shows the values {_rounded(values.tolist(), 3)} of the {pool} network: plot the "
+                    "validation loss and the validation accuracy per epoch of both networks")
+        labelled = [line for line in same if _pool_of(line.get("label")) == pool]
+        if not labelled:
+            return (f"the line of the {pool} network's values {_rounded(values.tolist(), 3)} is labelled "
+                    f"{same[0].get('label')!r}: label each line with its pooling ('max', 'avg') and add a legend")
+        placed.setdefault(int(wanted["axes"]), set()).add(int(labelled[0]["axes"]))
+    if any(len(axes) != 1 for axes in placed.values()):
+        return "the two networks' curves of one quantity are in different subplots: one subplot per quantity"
+    targets = [next(iter(axes)) for axes in placed.values()]
+    if len(set(targets)) != len(targets):
+        return "the validation loss and the validation accuracy share one subplot: draw them in two"
+    return None
+
+
+def sweep_calls(student, reference, params) -> str | None:
+    """sweep's calls: one new network per (learning rate, batch size) combination, each created right after
+    torch.manual_seed(seed) and trained once, on the given data, for ``epochs``, with a name of its own."""
+    if not isinstance(student, dict) or not isinstance(student.get("runs"), (list, tuple)):
+        return f"expected the recorded calls, got {_kind(student)}"
+    runs, models = list(student["runs"]), list(student.get("models") or [])
+    wanted = sorted((lr, bs) for lr in params["learning_rates"] for bs in params["batch_sizes"])
+    got = sorted((run.get("learning_rate"), run.get("batch_size")) for run in runs)
+    if got != wanted:
+        return (f"train ran for the (learning rate, batch size) combinations {got}; expected every combination, "
+                f"once each: {wanted}")
+    numbers = [run.get("model") for run in runs]
+    if sorted(numbers) != list(range(len(runs))) or len(models) != len(runs):
+        return ("the runs did not each train a new network: call make_model() once per combination, "
+                "right before training it")
+    if any(run.get("made") != run.get("model") + 1 for run in runs):
+        return "a run trained another network than the one just created: make_model() right before train"
+    if any(state != student.get("seeded") for state in models):
+        return ("a network was not created right after torch.manual_seed(seed): call torch.manual_seed(seed) "
+                "before make_model(), in every run")
+    for run in runs:
+        if not (run.get("train_ds") is True and run.get("val_ds") is True):
+            return "train did not receive train_ds and val_ds as given"
+        if run.get("epochs") != params["epochs"]:
+            return f"train got epochs={run.get('epochs')}, expected {params['epochs']}"
+    names = [run.get("name") for run in runs]
+    if any(name is None for name in names) or len(set(names)) != len(names):
+        return "give every run a name of its own (train's name argument), so that its curves are kept"
+    return None
+
+
+def sweep_rows(student, reference, params) -> str | None:
+    """sweep's table: the reference's rows, in any order, with the same keys and values."""
+    if not isinstance(student, (list, tuple)):
+        return f"expected a list of rows, got {_kind(student)}"
+    if not all(isinstance(row, dict) for row in student):
+        return "every row must be a dict"
+    keys = sorted(reference[0]) if reference else []
+    for row in student:
+        if sorted(row) != keys:
+            return f"a row has the keys {sorted(row)}, expected {keys}"
+
+    def key(row):
+        return (round(float(row["learning_rate"]), 12), round(float(row["batch_size"]), 12))
+
+    if len(student) != len(reference):
+        return f"{len(student)} rows, expected {len(reference)}: one per (learning rate, batch size)"
+    if not all(_is_number(row[k]) for row in student for k in keys):
+        return "every value of the table must be a number"
+    mine = sorted(student, key=key)
+    expected = sorted(reference, key=key)
+    for row, wanted in zip(mine, expected):
+        if key(row) != key(wanted):
+            return f"the table's (learning rate, batch size) are {sorted(key(r) for r in student)}"
+        for k in keys:
+            if abs(float(row[k]) - float(wanted[k])) > 1e-9:
+                names = {"final_val_accuracy": "the last epoch's validation accuracy",
+                         "best_val_accuracy": "the highest validation accuracy",
+                         "best_epoch": "the epoch of the highest validation accuracy, counted from 1 (the first if tied)"}
+                return (f"row with learning rate {wanted['learning_rate']:g}, batch size {int(wanted['batch_size'])}: "
+                        f"{k} is {row[k]:g}, expected {wanted[k]:g} ({names.get(k, k)})")
+    return None
+
+
+# ------------------------------------------------------------------ multi-class (Part 10)
+
+
+def named_close(student, reference, params) -> str | None:
+    """A dict of numbers with the reference's keys and values (within 1e-6)."""
+    if not isinstance(student, dict):
+        return f"expected a dict, got {_kind(student)}"
+    if sorted(student) != sorted(reference):
+        return f"keys {sorted(student)}, expected {sorted(reference)}"
+    for name, wanted in reference.items():
+        value = student[name]
+        if not _is_number(value) or not math.isfinite(value) or abs(value - wanted) > 1e-6:
+            return f"{name}: {value!r}, expected {wanted:.4f}"
+    return None
+
+
 POLICIES = {
+    "pooling_calls": pooling_calls, "pool_curves": pool_curves, "sweep_calls": sweep_calls, "sweep_rows": sweep_rows,
+    "named_close": named_close,
+    "device_moves": device_moves,
     "within": within, "image_close": image_close, "includes": includes, "pair_close": pair_close, "falls": falls,
     "same_twice": same_twice, "samples": samples, "eval_passes": eval_passes, "printed_count": printed_count,
     "shuffled": shuffled, "train_modes": train_modes, "train_steps": train_steps, "optimiser": optimiser,

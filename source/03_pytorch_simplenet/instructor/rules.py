@@ -1,4 +1,4 @@
-"""Assignment 3's rules, as its text states them.
+"""Assignment 3's rules, as its text states them (Parts 5 and 10).
 
 Part 5 asks for a convolution built from ``F.unfold``, one matrix product and
 ``F.fold``, with a hand-written backward pass: ``Conv2dUnfold`` must not use
@@ -19,3 +19,10 @@ CALL_MESSAGES = {
     "conv2d_unfold": ("Part 5 asks for the convolution built from F.unfold, one matrix product and F.fold; "
                       "F.conv2d, nn.Conv2d, F.conv_transpose2d and torch.nn.grad are not allowed in Conv2dUnfold"),
 }
+
+# Part 10 asks for eq. (6) written out: PyTorch's cross-entropy, log-softmax and softmax are not allowed in
+# cross_entropy (torch.logsumexp, exp, log, max and gather are).
+FORBIDDEN_CALLS["cross_entropy"] = ("cross_entropy", "CrossEntropyLoss", "nll_loss", "NLLLoss", "log_softmax",
+                                    "LogSoftmax", "softmax", "Softmax")
+CALL_MESSAGES["cross_entropy"] = ("Part 10 asks for eq. (6) written out: F.cross_entropy, nn.CrossEntropyLoss, F.nll_loss, "
+                                  "F.log_softmax and softmax are not allowed in cross_entropy")

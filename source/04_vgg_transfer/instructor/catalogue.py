@@ -462,3 +462,16 @@ with torch.inference_mode():
 return counts"""),
                 ]),
 ]
+
+# Graded by `make test`; the rest by `make test-extended` (CI runs both): the first mutant (the
+# cheats' base), the mistakes the visible tests must name (a plateau counted as a rise, the whole
+# module saved, model.train() once), the requirements the hidden tests once missed (shuffling, the
+# epoch's training loss, where the backbone is cut, validation with gradients), DropoutAdaptedVGG
+# graded with a correct parent, and every alternative.
+CORE = {
+    "vgg_backbone_trainable", "vgg_cut_before_last_relu", "early_non_strict", "checkpoint_whole_module",
+    "train_mode_set_once", "train_no_shuffle", "train_loss_last_batch", "train_validates_with_gradients",
+    "dropout_unused", "confusion_transposed",
+    "sequential_backbone_counting_loop", "identity_last_layer_functional_dropout", "os_path_manual_batches",
+    "evaluate_collect_then_count", "cut_at_relu_inference_mode",
+}
