@@ -132,25 +132,32 @@ class Graded:
         return "\n".join(lines)
 
 
-def bundle_alternatives(entries: list[Entry]) -> list[list[Entry]]:
-    """Alternatives grouped so that no two in a group change the same cell (greedy, in order).
+def bundle(entries: list[Entry]) -> list[list[Entry]]:
+    """``entries`` grouped so that no two in a group change the same cell or lose the same test cell (greedy).
 
-    Every alternative must score full marks and the test cells of one function do
-    not depend on the others (correct versions are patched in), so alternatives of
-    different cells can share a submission: any wrong one still shows as a lost cell.
-    Mutants are always graded alone: only then does "loses exactly these cells" prove
-    that a mistake costs points nowhere else.
+    The test cells of one function do not depend on the others (correct versions
+    are patched in), so entries of different functions can share a submission:
+    a wrong alternative still shows as a lost cell, and a group of mutants must
+    lose exactly the union of their cells. Only a mutant graded alone proves that
+    its mistake costs points nowhere else, also not in another member's cells:
+    ``make test`` bundles its mutants for speed, ``make test-extended`` and
+    ``python -m cnnkit catalogue`` grade every mutant alone.
     """
     groups: list[tuple[set[str], list[Entry]]] = []
-    for entry in (e for e in entries if e.kind == "alternative"):
-        cells = {c.cell for c in entry.changes}
-        group = next((g for g in groups if not g[0] & cells), None)
+    for entry in entries:
+        taken = {c.cell for c in entry.changes} | {f"test:{cell}" for cell in entry.loses}
+        group = next((g for g in groups if not g[0] & taken), None)
         if group is None:
             groups.append((set(), []))
             group = groups[-1]
-        group[0].update(cells)
+        group[0].update(taken)
         group[1].append(entry)
     return [members for _, members in groups]
+
+
+def bundle_alternatives(entries: list[Entry]) -> list[list[Entry]]:
+    """The alternatives of ``entries`` in groups of different cells (:func:`bundle`)."""
+    return bundle([e for e in entries if e.kind == "alternative"])
 
 
 @dataclass(frozen=True)
@@ -164,17 +171,29 @@ class Planned:
     members: tuple[str, ...] = ()
 
 
-def build_submissions(course: Course, assignment: str, entries: list[Entry], baselines: bool = True) -> list[Planned]:
-    """Reference and blank (``baselines``), each mutant, and the alternatives in bundles (:func:`bundle_alternatives`)."""
+def build_submissions(course: Course, assignment: str, entries: list[Entry], baselines: bool = True,
+                      bundle_mutants: bool = False) -> list[Planned]:
+    """Reference and blank (``baselines``), each mutant (or bundles of them), the alternatives in bundles.
+
+    See :func:`bundle` for what sharing a submission does and does not prove.
+    """
     release, source = course.release_notebook(assignment), course.source_notebook(assignment)
     all_tests = frozenset(notebooks.test_points(notebooks.read(release)))
     made = [
         Planned("reference", synthesise_files(release, source), "reference solution", frozenset()),
         Planned("blank", synthesise_files(release, source, fill=False), "release notebook as-is", all_tests),
     ] if baselines else []
-    for entry in (e for e in entries if e.kind == "mutant"):
-        notebook = synthesise_files(release, source, entry.changes)
-        made.append(Planned(entry.student, notebook, entry.description, entry.loses, (entry.student,)))
+    mutants = [e for e in entries if e.kind == "mutant"]
+    if bundle_mutants:
+        for number, group in enumerate(bundle(mutants), start=1):
+            notebook = synthesise_files(release, source, [c for e in group for c in e.changes])
+            description = "; ".join(f"{e.name}: {e.description}" for e in group)
+            made.append(Planned(f"mutants-{number}", notebook, description,
+                                frozenset().union(*(e.loses for e in group)), tuple(e.student for e in group)))
+    else:
+        for entry in mutants:
+            notebook = synthesise_files(release, source, entry.changes)
+            made.append(Planned(entry.student, notebook, entry.description, entry.loses, (entry.student,)))
     for number, group in enumerate(bundle_alternatives(entries), start=1):
         notebook = synthesise_files(release, source, [c for e in group for c in e.changes])
         description = "; ".join(f"{e.name}: {e.description}" for e in group)

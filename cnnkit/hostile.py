@@ -45,7 +45,7 @@ class Case:
         return f"hostile-{self.name}"
 
 
-TIME_LIMITS = {"cell_seconds": 10, "notebook_seconds": 60}
+TIME_LIMITS = {"cell_seconds": 10, "notebook_seconds": 40}
 
 READ = '''import glob, os
 targets = ["{course}/gradebook.db", "{course}/source/01_numpy_cnn/numpy_cnn.ipynb",

@@ -7,8 +7,9 @@ sandbox per notebook, the judge, nbgrader's gradebook) in a single pool of
 workers, once per session; the tests then read the results from
 :func:`grading_run`.
 
-``CNNKIT_TIER=extended`` (``make test-extended``) grades the catalogue entries of
-the extended tier instead of the core tier, and nothing else.
+``CNNKIT_TIER=extended`` (``make test-extended``) grades every catalogue mutant
+alone and the alternatives of the extended tier, and nothing else; the core tier
+grades its mutants in bundles of different functions (see ``catalogue.bundle``).
 """
 from __future__ import annotations
 
@@ -195,6 +196,15 @@ class GradingRun:
                     if g.assignment == assignment and (g.student == student or student in g.members))
 
 
+def tier_entries(course: Course, assignment: str) -> list[catalogue.Entry]:
+    """What the tier grades: the core entries (mutants bundled, see catalogue.bundle), or every mutant
+    alone and the extended alternatives."""
+    entries = catalogue.load_entries(course, assignment)
+    if TIER == "core":
+        return [e for e in entries if e.tier == "core"]
+    return [e for e in entries if e.kind == "mutant" or e.tier == TIER]
+
+
 def _write(scratch_course_: Course, assignment: str, notebooks: dict) -> None:
     catalogue.write_submissions(scratch_course_, assignment,
                                 [catalogue.Planned(s, nb, "", frozenset()) for s, nb in notebooks.items()])
@@ -212,9 +222,9 @@ def grading_run(course, scratch, offline_env, workdir) -> GradingRun:
         return job
 
     for assignment in assignments:
-        entries = catalogue.load_entries(course, assignment, TIER)
+        entries = tier_entries(course, assignment)
         plans[assignment] = catalogue.build_submissions(scratch[assignment], assignment, entries,
-                                                        baselines=TIER == "core")
+                                                        baselines=TIER == "core", bundle_mutants=TIER == "core")
         catalogue.write_submissions(scratch[assignment], assignment, plans[assignment])
         if TIER == "core":
             _write(scratch[assignment], assignment, cheats.submissions(scratch[assignment], assignment))

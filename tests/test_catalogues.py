@@ -3,8 +3,9 @@
 For each built assignment: the reference gets full marks, the blank release
 notebook gets 0 on every test cell (and grading completes), each mutant loses
 exactly the cells its catalogue entry names (and nothing else, visible cells
-included), each alternative gets full marks. ``make test`` grades the core tier,
-``make test-extended`` the extended one (CI runs both).
+included), each alternative gets full marks. ``make test`` grades the core tier (its mutants
+in bundles of different functions), ``make test-extended`` every mutant alone and
+the extended alternatives (CI runs both).
 """
 import os
 
@@ -18,7 +19,8 @@ TIER = os.environ.get("CNNKIT_TIER", "core")
 ENTRIES = {a: catalogue.load_entries(COURSE, a) for a in COURSE.built()}
 BASELINES = ["reference", "blank"] if TIER == "core" else []
 STUDENTS = [(a, s) for a, entries in ENTRIES.items()
-            for s in [*BASELINES, *(e.student for e in entries if e.tier == TIER)]]
+            for s in [*BASELINES, *(e.student for e in entries
+                                    if e.tier == TIER or (TIER == "extended" and e.kind == "mutant"))]]
 
 
 @pytest.mark.parametrize("assignment", list(ENTRIES))

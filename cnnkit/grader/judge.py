@@ -160,35 +160,48 @@ def parse(payload) -> Record:
 # Each policy: (student value, reference value, params) -> None or what is wrong.
 
 
-def _numeric(value):
-    """An ndarray for numbers, arrays and tensors; the value itself otherwise."""
+def as_array(value) -> np.ndarray | None:
+    """An ndarray for numbers, arrays, tensors and lists of numbers; None for anything else."""
     if isinstance(value, TensorValue):
         return value.array
+    if isinstance(value, np.ndarray):
+        return value
     if isinstance(value, (bool, int, float)):
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, (list, tuple)):
         try:
             return np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            return value
-    return value
+            return None
+    return None
 
 
-def _describe(value) -> str:
+def describe(value) -> str:
+    """What a recorded value is, in words: "a torch.Tensor", "a NumPy array", "a dict", "None"."""
     if isinstance(value, TensorValue):
         return "a torch.Tensor"
     if isinstance(value, np.ndarray):
         return "a NumPy array"
     if isinstance(value, ObjectValue):
         return f"a {value.type}"
-    return f"a {type(value).__name__}" if value is not None else "None"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numeric(value):
+    """An ndarray for numbers, arrays and tensors; the value itself otherwise."""
+    array = as_array(value)
+    return value if array is None else array
 
 
 def _same_kind(student, reference) -> str | None:
     if isinstance(reference, TensorValue) and not isinstance(student, TensorValue):
-        return f"expected a torch.Tensor, got {_describe(student)}"
+        return f"expected a torch.Tensor, got {describe(student)}"
     if isinstance(reference, np.ndarray) and not isinstance(student, np.ndarray):
-        return f"expected a NumPy array, got {_describe(student)}"
+        return f"expected a NumPy array, got {describe(student)}"
     return None
 
 
@@ -198,7 +211,7 @@ def close(student, reference, params) -> str | None:
         return problem
     actual, expected = _numeric(student), _numeric(reference)
     if not isinstance(actual, np.ndarray):
-        return f"expected numbers, got {_describe(student)}"
+        return f"expected numbers, got {describe(student)}"
     return compare_close(actual, expected, params.get("rtol"), params.get("atol"))
 
 
@@ -228,7 +241,7 @@ def gradient(student, reference, params) -> str | None:
         return problem
     actual, expected = _numeric(student), _numeric(reference)
     if not isinstance(actual, np.ndarray):
-        return f"expected numbers, got {_describe(student)}"
+        return f"expected numbers, got {describe(student)}"
     if actual.shape != expected.shape:
         return f"shape {actual.shape}, expected {expected.shape}"
     if actual.dtype.kind not in "biuf" or not np.all(np.isfinite(actual)):
@@ -245,13 +258,13 @@ def gradient(student, reference, params) -> str | None:
 
 def probabilities(student, reference, params) -> str | None:
     if not isinstance(student, TensorValue):
-        return f"expected a torch.Tensor, got {_describe(student)}"
+        return f"expected a torch.Tensor, got {describe(student)}"
     return compare_probabilities(student.array, int(params.get("batch_size", 0)))
 
 
 def below(student, reference, params) -> str | None:
     if not isinstance(student, (int, float)) or isinstance(student, bool):
-        return f"expected a number, got {_describe(student)}"
+        return f"expected a number, got {describe(student)}"
     limit = params.get("limit")
     return None if student < limit else f"{student}, must be below {limit}"
 
@@ -260,7 +273,7 @@ def bounded_growth(student, reference, params) -> str | None:
     """``[small, large]``: large <= factor * small + slack (work that does not grow with the input)."""
     if not (isinstance(student, (list, tuple)) and len(student) == 2
             and all(isinstance(v, int) and not isinstance(v, bool) for v in student)):
-        return f"expected two counts, got {_describe(student)}"
+        return f"expected two counts, got {describe(student)}"
     small, large = student
     if large > params.get("factor", 2) * small + params.get("slack", 50):
         return str(params.get("message") or f"grew from {small} to {large}")

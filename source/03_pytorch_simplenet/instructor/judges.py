@@ -24,43 +24,14 @@ import re
 import numpy as np
 
 from cnncourse.checks import compare_close
-from cnnkit.grader.judge import ObjectValue, TensorValue
+from cnnkit.grader.judge import ObjectValue, TensorValue, as_array, describe, is_number
 
 
 # ------------------------------------------------------------------ helpers
 
 
-def _array(value) -> np.ndarray | None:
-    if isinstance(value, TensorValue):
-        return value.array
-    if isinstance(value, np.ndarray):
-        return value
-    if isinstance(value, (bool, int, float)):
-        return np.asarray(value, dtype=np.float64)
-    if isinstance(value, (list, tuple)):
-        try:
-            return np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            return None
-    return None
-
-
-def _kind(value) -> str:
-    if isinstance(value, TensorValue):
-        return "a torch.Tensor"
-    if isinstance(value, np.ndarray):
-        return "a NumPy array"
-    if isinstance(value, ObjectValue):
-        return f"a {value.type}"
-    return "None" if value is None else f"a {type(value).__name__}"
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _rounded(values, digits: int = 4) -> list:
-    return [round(float(v), digits) if _is_number(v) else v for v in values]
+    return [round(float(v), digits) if is_number(v) else v for v in values]
 
 
 def _batches(n: int, batch_size: int) -> list[int]:
@@ -73,8 +44,8 @@ def _batches(n: int, batch_size: int) -> list[int]:
 
 def within(student, reference, params) -> str | None:
     """``[low, high]`` (e.g. an image's smallest and largest value) inside ``[params.low, params.high]``."""
-    if not (isinstance(student, (list, tuple)) and len(student) == 2 and all(_is_number(v) for v in student)):
-        return f"expected [smallest, largest], got {_kind(student)}"
+    if not (isinstance(student, (list, tuple)) and len(student) == 2 and all(is_number(v) for v in student)):
+        return f"expected [smallest, largest], got {describe(student)}"
     low, high = student
     if not (math.isfinite(low) and math.isfinite(high)):
         return "contains NaN or inf"
@@ -89,9 +60,9 @@ def image_close(student, reference, params) -> str | None:
     Resizing with PIL or with torch (and antialiasing or not) moves pixels by a few
     hundredths; cropping, normalising or another photo moves them by tenths.
     """
-    actual, expected = _array(student), _array(reference)
+    actual, expected = as_array(student), as_array(reference)
     if actual is None:
-        return f"expected an image tensor, got {_kind(student)}"
+        return f"expected an image tensor, got {describe(student)}"
     if actual.shape != expected.shape:
         return f"shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
     if not np.all(np.isfinite(actual)):
@@ -108,7 +79,7 @@ def image_close(student, reference, params) -> str | None:
 def includes(student, reference, params) -> str | None:
     """A list (e.g. of saved files) that holds every item of ``params.items``."""
     if not isinstance(student, (list, tuple)):
-        return f"expected a list, got {_kind(student)}"
+        return f"expected a list, got {describe(student)}"
     missing = [item for item in params["items"] if item not in student]
     if missing:
         found = ", ".join(map(str, student)) or "nothing"
@@ -119,10 +90,10 @@ def includes(student, reference, params) -> str | None:
 def pair_close(student, reference, params) -> str | None:
     """``[a, b]``, two observations of the student's own code that must agree (e.g. a batch vs. images alone)."""
     if not (isinstance(student, (list, tuple)) and len(student) == 2):
-        return f"expected two values, got {_kind(student)}"
-    first, second = _array(student[0]), _array(student[1])
+        return f"expected two values, got {describe(student)}"
+    first, second = as_array(student[0]), as_array(student[1])
     if first is None or second is None:
-        return f"expected numbers, got {_kind(student[0])} and {_kind(student[1])}"
+        return f"expected numbers, got {describe(student[0])} and {describe(student[1])}"
     if first.shape != second.shape:
         return f"shapes {tuple(first.shape)} and {tuple(second.shape)} differ"
     problem = compare_close(first.astype(np.float64), second.astype(np.float64), params.get("rtol", 1e-4),
@@ -132,9 +103,9 @@ def pair_close(student, reference, params) -> str | None:
 
 def falls(student, reference, params) -> str | None:
     """Losses per epoch whose last value is below ``factor`` times the first."""
-    values = _array(student)
+    values = as_array(student)
     if values is None or values.ndim != 1 or values.size < 2:
-        return f"expected one loss per epoch, got {_kind(student)}"
+        return f"expected one loss per epoch, got {describe(student)}"
     if not np.all(np.isfinite(values)):
         return f"not finite: {_rounded(values.tolist())}"
     if not values[-1] < params["factor"] * values[0]:
@@ -145,8 +116,8 @@ def falls(student, reference, params) -> str | None:
 def same_twice(student, reference, params) -> str | None:
     """``[first run, second run]`` exactly equal."""
     if not (isinstance(student, (list, tuple)) and len(student) == 2):
-        return f"expected two runs, got {_kind(student)}"
-    first, second = _array(student[0]), _array(student[1])
+        return f"expected two runs, got {describe(student)}"
+    first, second = as_array(student[0]), as_array(student[1])
     if first is None or second is None or first.shape != second.shape or not np.array_equal(first, second):
         return str(params.get("message") or "the two runs differ")
     return None
@@ -166,13 +137,13 @@ def samples(student, reference, params) -> str | None:
     """
     labels, classes, n = params["labels"], params["classes"], params["n_per_class"]
     if not isinstance(student, (list, tuple)) or not all(isinstance(s, dict) for s in student):
-        return f"expected the figure's subplots, got {_kind(student)}"
+        return f"expected the figure's subplots, got {describe(student)}"
     wanted = n * len(classes)
     if len(student) != wanted:
         return f"{len(student)} subplots show an image, expected {n} per class = {wanted}"
     shown = []
     for number, axis in enumerate(student):
-        if not _is_number(axis.get("distance")) or axis["distance"] > 0.01:
+        if not is_number(axis.get("distance")) or axis["distance"] > 0.01:
             return (f"subplot {number} shows an image that is not one of the dataset's "
                     "(show dataset[i][0] unchanged, as (h, w, 3): image.permute(1, 2, 0))")
         index = int(axis["image"])
@@ -200,7 +171,7 @@ def samples(student, reference, params) -> str | None:
 def eval_passes(student, reference, params) -> str | None:
     """Forward passes ``[(training, grad_enabled, batch_size), ...]`` of an evaluation over ``n`` images."""
     if not isinstance(student, (list, tuple)):
-        return f"expected the forward passes, got {_kind(student)}"
+        return f"expected the forward passes, got {describe(student)}"
     if any(p[0] for p in student):
         return "the model ran in training mode: call model.eval() first"
     if any(p[1] for p in student):
@@ -221,7 +192,7 @@ def eval_passes(student, reference, params) -> str | None:
 def printed_count(student, reference, params) -> str | None:
     """The printed text mentions the number of trainable parameters (not the total, when they differ)."""
     if not isinstance(student, str):
-        return f"expected the printed text, got {_kind(student)}"
+        return f"expected the printed text, got {describe(student)}"
     plain = re.sub(r"(?<=\d)[,_ '\u2009\u202f](?=\d{3}\b)", "", student)
     numbers = {int(n) for n in re.findall(r"(?<![\d.])\d+(?!\d|\.\d)", plain)}
     trainable, total = params["trainable"], params["total"]
@@ -237,8 +208,8 @@ def printed_count(student, reference, params) -> str | None:
 def shuffled(student, reference, params) -> str | None:
     """The indices a training set was read at: every item once per epoch, a new random order every epoch."""
     n, epochs = params["n"], params["epochs"]
-    if not isinstance(student, (list, tuple)) or not all(_is_number(i) for i in student):
-        return f"expected the read indices, got {_kind(student)}"
+    if not isinstance(student, (list, tuple)) or not all(is_number(i) for i in student):
+        return f"expected the read indices, got {describe(student)}"
     counts = np.bincount(np.asarray(student, dtype=np.int64), minlength=n) if student else np.zeros(n, int)
     if counts.min() < epochs:
         return f"some training images were read fewer than {epochs} times in {epochs} epochs: read every image once per epoch"
@@ -275,7 +246,7 @@ def _epochs(events) -> list[tuple[list, list]]:
 
 def _events(student) -> str | None:
     if not isinstance(student, (list, tuple)) or not all(isinstance(e, (list, tuple)) and e for e in student):
-        return f"expected the recorded passes, got {_kind(student)}"
+        return f"expected the recorded passes, got {describe(student)}"
     return None
 
 
@@ -340,7 +311,7 @@ def optimiser(student, reference, params) -> str | None:
     Adam's other settings (betas, eps, weight decay) are left open by the text.
     """
     if not isinstance(student, (list, tuple)) or not all(isinstance(u, dict) for u in student):
-        return f"expected the optimisers, got {_kind(student)}"
+        return f"expected the optimisers, got {describe(student)}"
     if not student:
         return "no optimiser took a step: call optimizer.step() after loss.backward()"
     names = sorted({str(u.get("type")) for u in student})
@@ -351,7 +322,7 @@ def optimiser(student, reference, params) -> str | None:
                 "(Adam keeps running averages of the gradients)")
     use = student[0]
     rates = _rounded(list(use.get("lr", [])), 8)
-    if not rates or any(not _is_number(r) or abs(r - params["learning_rate"]) > 1e-12 for r in rates):
+    if not rates or any(not is_number(r) or abs(r - params["learning_rate"]) > 1e-12 for r in rates):
         return f"Adam's learning rate is {rates}, expected lr=learning_rate ({params['learning_rate']:g})"
     missing = sorted(set(params["trainable"]) - set(use.get("params", [])))
     if missing:
@@ -364,7 +335,7 @@ def optimiser(student, reference, params) -> str | None:
 def plotted(student, reference, params) -> str | None:
     """``plot_history`` called once, after the last epoch, with the returned history and the reference's name."""
     if not isinstance(student, dict) or not isinstance(student.get("calls"), (list, tuple)):
-        return f"expected the plot_history calls, got {_kind(student)}"
+        return f"expected the plot_history calls, got {describe(student)}"
     calls, returned = student["calls"], student.get("returned")
     if len(calls) != 1:
         return f"plot_history was called {len(calls)} times, expected once, at the end"
@@ -384,8 +355,8 @@ def plotted(student, reference, params) -> str | None:
 def sigmoid_of(student, reference, params) -> str | None:
     """``[output, z]``: the network's output is sigmoid(z), z the output of its last nn.Linear layer."""
     if not (isinstance(student, (list, tuple)) and len(student) == 2):
-        return f"expected two tensors, got {_kind(student)}"
-    output, z = _array(student[0]), _array(student[1])
+        return f"expected two tensors, got {describe(student)}"
+    output, z = as_array(student[0]), as_array(student[1])
     if output is None or z is None:
         return "expected two tensors"
     if output.shape != z.shape:
@@ -399,7 +370,7 @@ def sigmoid_of(student, reference, params) -> str | None:
 def no_convolution(student, reference, params) -> str | None:
     """The ATen operators that ran inside the student's function include no convolution."""
     if not isinstance(student, (list, tuple)):
-        return f"expected operator names, got {_kind(student)}"
+        return f"expected operator names, got {describe(student)}"
     found = sorted({str(n) for n in student if _is_convolution(str(n))})
     if found:
         return (f"PyTorch's own convolution ran inside Conv2dUnfold ({', '.join(found)}): "
@@ -484,7 +455,7 @@ def pooling_calls(student, reference, params) -> str | None:
     batch_size, learning_rate, name}, ...], "seeded": random state right after torch.manual_seed(seed)}``.
     """
     if not isinstance(student, dict) or not isinstance(student.get("made"), (list, tuple)):
-        return f"expected the recorded calls, got {_kind(student)}"
+        return f"expected the recorded calls, got {describe(student)}"
     made, trained = list(student["made"]), list(student.get("trained") or [])
     pools = sorted(str(m[0]) for m in made)
     if pools != ["avg", "max"]:
@@ -517,15 +488,15 @@ def pool_curves(student, reference, params) -> str | None:
     ``student``/``reference``: one dict per line: ``axes`` (index of its subplot), ``label``, ``y`` (values).
     """
     if not isinstance(student, (list, tuple)) or not all(isinstance(line, dict) for line in student):
-        return f"expected the figure's lines, got {_kind(student)}"
+        return f"expected the figure's lines, got {describe(student)}"
     if not student:
         return "the returned figure has no lines: return (histories, fig) with the plotted figure"
     placed: dict[int, set] = {}
     for wanted in reference:
         pool = _pool_of(wanted["label"])
         values = np.asarray(wanted["y"], dtype=np.float64)
-        same = [line for line in student if _array(line.get("y")) is not None
-                and _array(line["y"]).shape == values.shape and np.allclose(_array(line["y"]), values, atol=1e-9)]
+        same = [line for line in student if as_array(line.get("y")) is not None
+                and as_array(line["y"]).shape == values.shape and np.allclose(as_array(line["y"]), values, atol=1e-9)]
         if not same:
             return (f"no line shows the values {_rounded(values.tolist(), 3)} of the {pool} network: plot the "
                     "validation loss and the validation accuracy per epoch of both networks")
@@ -546,7 +517,7 @@ def sweep_calls(student, reference, params) -> str | None:
     """sweep's calls: one new network per (learning rate, batch size) combination, each created right after
     torch.manual_seed(seed) and trained once, on the given data, for ``epochs``, with a name of its own."""
     if not isinstance(student, dict) or not isinstance(student.get("runs"), (list, tuple)):
-        return f"expected the recorded calls, got {_kind(student)}"
+        return f"expected the recorded calls, got {describe(student)}"
     runs, models = list(student["runs"]), list(student.get("models") or [])
     wanted = sorted((lr, bs) for lr in params["learning_rates"] for bs in params["batch_sizes"])
     got = sorted((run.get("learning_rate"), run.get("batch_size")) for run in runs)
@@ -576,7 +547,7 @@ def sweep_calls(student, reference, params) -> str | None:
 def sweep_rows(student, reference, params) -> str | None:
     """sweep's table: the reference's rows, in any order, with the same keys and values."""
     if not isinstance(student, (list, tuple)):
-        return f"expected a list of rows, got {_kind(student)}"
+        return f"expected a list of rows, got {describe(student)}"
     if not all(isinstance(row, dict) for row in student):
         return "every row must be a dict"
     keys = sorted(reference[0]) if reference else []
@@ -589,7 +560,7 @@ def sweep_rows(student, reference, params) -> str | None:
 
     if len(student) != len(reference):
         return f"{len(student)} rows, expected {len(reference)}: one per (learning rate, batch size)"
-    if not all(_is_number(row[k]) for row in student for k in keys):
+    if not all(is_number(row[k]) for row in student for k in keys):
         return "every value of the table must be a number"
     mine = sorted(student, key=key)
     expected = sorted(reference, key=key)
@@ -612,12 +583,12 @@ def sweep_rows(student, reference, params) -> str | None:
 def named_close(student, reference, params) -> str | None:
     """A dict of numbers with the reference's keys and values (within 1e-6)."""
     if not isinstance(student, dict):
-        return f"expected a dict, got {_kind(student)}"
+        return f"expected a dict, got {describe(student)}"
     if sorted(student) != sorted(reference):
         return f"keys {sorted(student)}, expected {sorted(reference)}"
     for name, wanted in reference.items():
         value = student[name]
-        if not _is_number(value) or not math.isfinite(value) or abs(value - wanted) > 1e-6:
+        if not is_number(value) or not math.isfinite(value) or abs(value - wanted) > 1e-6:
             return f"{name}: {value!r}, expected {wanted:.4f}"
     return None
 

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from cnncourse.checks import compare_close
-from cnnkit.grader.judge import ObjectValue, TensorValue
+from cnnkit.grader.judge import ObjectValue, TensorValue, as_array, describe, is_number
 
 LOSS_RTOL = 1e-4
 LOSS_ATOL = 1e-6
@@ -28,44 +28,15 @@ LOSS_ATOL = 1e-6
 # ------------------------------------------------------------------ helpers
 
 
-def _array(value) -> np.ndarray | None:
-    if isinstance(value, TensorValue):
-        return value.array
-    if isinstance(value, np.ndarray):
-        return value
-    if isinstance(value, (bool, int, float)):
-        return np.asarray(value, dtype=np.float64)
-    if isinstance(value, (list, tuple)):
-        try:
-            return np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            return None
-    return None
-
-
-def _kind(value) -> str:
-    if isinstance(value, TensorValue):
-        return "a torch.Tensor"
-    if isinstance(value, np.ndarray):
-        return "a NumPy array"
-    if isinstance(value, ObjectValue):
-        return f"a {value.type}"
-    return "None" if value is None else f"a {type(value).__name__}"
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _pair(value):
     if not (isinstance(value, (list, tuple)) and len(value) == 2):
         return None
-    first, second = _array(value[0]), _array(value[1])
+    first, second = as_array(value[0]), as_array(value[1])
     return None if first is None or second is None else (first, second)
 
 
 def _rounded(values, digits: int = 4) -> list:
-    return [round(float(v), digits) if _is_number(v) else v for v in values]
+    return [round(float(v), digits) if is_number(v) else v for v in values]
 
 
 def _bce(outputs: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -89,7 +60,7 @@ def pair_close(student, reference, params) -> str | None:
     """``[a, b]``: two tensors that must agree (e.g. model(x) and head(backbone(x)))."""
     pair = _pair(student)
     if pair is None:
-        return f"expected two tensors, got {_kind(student)}"
+        return f"expected two tensors, got {describe(student)}"
     problem = compare_close(pair[0], pair[1], params.get("rtol"), params.get("atol"))
     return None if problem is None else f"{params.get('first', 'the first')} and {params.get('second', 'the second')} differ: {problem}"
 
@@ -97,7 +68,7 @@ def pair_close(student, reference, params) -> str | None:
 def unit_interval(student, reference, params) -> str | None:
     """A (B, 1) tensor of finite values in [0, 1] (a sigmoid's output, saturation allowed)."""
     if not isinstance(student, TensorValue):
-        return f"expected a torch.Tensor, got {_kind(student)}"
+        return f"expected a torch.Tensor, got {describe(student)}"
     values = student.array
     if tuple(values.shape) != (int(params["batch_size"]), 1):
         return f"shape {tuple(values.shape)}, expected ({params['batch_size']}, 1)"
@@ -110,8 +81,8 @@ def unit_interval(student, reference, params) -> str | None:
 
 def all_of(student, reference, params) -> str | None:
     """``(k, n)``: all n things (n > 0) have the property, e.g. head parameters that require gradients."""
-    if not (isinstance(student, (list, tuple)) and len(student) == 2 and all(_is_number(v) for v in student)):
-        return f"expected two counts, got {_kind(student)}"
+    if not (isinstance(student, (list, tuple)) and len(student) == 2 and all(is_number(v) for v in student)):
+        return f"expected two counts, got {describe(student)}"
     k, n = int(student[0]), int(student[1])
     if n == 0:
         return params.get("none", "there are none")
@@ -124,7 +95,7 @@ def dropout(student, reference, params) -> str | None:
     """``[features, head input]`` in training mode: a share p of the nonzero features zeroed, the rest scaled by 1/(1-p)."""
     pair = _pair(student)
     if pair is None:
-        return f"expected two tensors, got {_kind(student)}"
+        return f"expected two tensors, got {describe(student)}"
     features, received = pair
     if features.shape != received.shape:
         return f"the head received shape {received.shape}, the backbone gave {features.shape}"
@@ -151,8 +122,8 @@ def number_close(student, reference, params) -> str | None:
     """A Python (or NumPy) number close to the reference; a tensor is not accepted."""
     if isinstance(student, TensorValue):
         return "returned a torch.Tensor, expected a Python float (use .item())"
-    if not _is_number(student):
-        return f"expected a float, got {_kind(student)}"
+    if not is_number(student):
+        return f"expected a float, got {describe(student)}"
     expected = float(reference)
     if abs(float(student) - expected) > 1e-6 * max(1.0, abs(expected)):
         return f"got {float(student):.6g}, expected {expected:.6g}"
@@ -163,8 +134,8 @@ def falls(student, reference, params) -> str | None:
     """A list of losses whose last value is below its first."""
     if isinstance(student, (list, tuple)) and any(isinstance(v, TensorValue) for v in student):
         return "the history holds tensors: store Python floats (loss.item())"
-    if not (isinstance(student, (list, tuple)) and len(student) >= 2 and all(_is_number(v) for v in student)):
-        return f"expected a list of at least two floats, got {_kind(student)}"
+    if not (isinstance(student, (list, tuple)) and len(student) >= 2 and all(is_number(v) for v in student)):
+        return f"expected a list of at least two floats, got {describe(student)}"
     if not student[-1] < student[0]:
         return f"the training loss did not fall: {_rounded(student)}"
     return None
@@ -214,7 +185,7 @@ def passes(student, reference, params) -> str | None:
     """
     rows = _passes(student)
     if rows is None:
-        return f"expected a list of forward passes, got {_kind(student)}"
+        return f"expected a list of forward passes, got {describe(student)}"
     epochs, problem = _epochs(rows, int(params["n_train"]), int(params["n_val"]))
     if problem:
         return problem
@@ -250,8 +221,8 @@ def shuffled(student, reference, params) -> str | None:
 
     params: ``n`` (items), ``epochs``.
     """
-    if not (isinstance(student, (list, tuple)) and all(_is_number(v) for v in student)):
-        return f"expected a list of indices, got {_kind(student)}"
+    if not (isinstance(student, (list, tuple)) and all(is_number(v) for v in student)):
+        return f"expected a list of indices, got {describe(student)}"
     n, epochs = int(params["n"]), int(params["epochs"])
     reads = _in_range(student, n)
     if len(reads) != n * epochs:
@@ -287,14 +258,14 @@ def _split(items: list, sizes: list[int]) -> list[list]:
 def _loss_inputs(student, params, name: str):
     """Common checks of the loss records; returns (losses, rows, epochs, outputs, reads, labels) or a problem."""
     if not isinstance(student, dict):
-        return f"expected a record of the run, got {_kind(student)}"
+        return f"expected a record of the run, got {describe(student)}"
     losses = student.get(name)
     if not isinstance(losses, (list, tuple)):
-        return f"history[{name!r}] is {_kind(losses)}, expected a list of floats"
+        return f"history[{name!r}] is {describe(losses)}, expected a list of floats"
     tensors = [i for i, v in enumerate(losses) if isinstance(v, TensorValue)]
     if tensors:
         return f"history[{name!r}] holds tensors: store Python floats (loss.item())"
-    if not all(_is_number(v) for v in losses):
+    if not all(is_number(v) for v in losses):
         return f"history[{name!r}] must hold floats, got {_rounded(losses)[:6]}"
     rows = _passes(student.get("passes"))
     epochs, problem = _epochs(rows or [], int(params["n_train"]), int(params["n_val"]))
@@ -397,7 +368,7 @@ def optimizer(student, reference, params) -> str | None:
     params: ``lr``, ``steps`` (training batches in the run).
     """
     if not isinstance(student, dict) or not isinstance(student.get("optimizers"), (list, tuple)):
-        return f"expected a record of the optimizers, got {_kind(student)}"
+        return f"expected a record of the optimizers, got {describe(student)}"
     used = [u for u in student["optimizers"] if isinstance(u, dict)]
     if not used:
         return "no optimizer took a step: call optimizer.step() after every backward pass"
@@ -407,7 +378,7 @@ def optimizer(student, reference, params) -> str | None:
     lr = float(params["lr"])
     for use in used:
         rates = use.get("lr") if isinstance(use.get("lr"), (list, tuple)) else []
-        wrong = [r for r in rates if not (_is_number(r) and math.isclose(float(r), lr, rel_tol=1e-9))]
+        wrong = [r for r in rates if not (is_number(r) and math.isclose(float(r), lr, rel_tol=1e-9))]
         if wrong or not rates:
             return f"Adam's learning rate is {_rounded(rates)}, expected the learning_rate argument {lr:g}"
     trainable = {int(i) for i in student.get("trainable", [])}
@@ -425,7 +396,7 @@ def optimizer(student, reference, params) -> str | None:
 def history(student, reference, params) -> str | None:
     """The returned history: a dict with exactly train_loss and val_loss, one float each per epoch run."""
     if not isinstance(student, dict):
-        return f"transfer_train returned {_kind(student)}, expected a dict {{'train_loss': [...], 'val_loss': [...]}}"
+        return f"transfer_train returned {describe(student)}, expected a dict {{'train_loss': [...], 'val_loss': [...]}}"
     keys = sorted(student)
     if keys != ["train_loss", "val_loss"]:
         return f"the history has keys {keys}, expected ['train_loss', 'val_loss']"
@@ -433,10 +404,10 @@ def history(student, reference, params) -> str | None:
     for name in keys:
         values = student[name]
         if not isinstance(values, (list, tuple)):
-            return f"history[{name!r}] is {_kind(values)}, expected a list"
+            return f"history[{name!r}] is {describe(values)}, expected a list"
         if any(isinstance(v, TensorValue) for v in values):
             return f"history[{name!r}] holds tensors: store Python floats (loss.item())"
-        if not all(_is_number(v) for v in values):
+        if not all(is_number(v) for v in values):
             return f"history[{name!r}] must hold floats"
         if len(values) != epochs:
             return f"history[{name!r}] has {len(values)} values, expected {epochs} (one per epoch run)"
@@ -449,9 +420,9 @@ def early_calls(student, reference, params) -> str | None:
     The record: ``{"calls": [[losses, threshold], ...], "val_loss": history["val_loss"]}``; params: ``patience``.
     """
     if not isinstance(student, dict) or not isinstance(student.get("calls"), (list, tuple)):
-        return f"expected a record of the calls, got {_kind(student)}"
+        return f"expected a record of the calls, got {describe(student)}"
     calls, history_losses = student["calls"], student.get("val_loss")
-    if not isinstance(history_losses, (list, tuple)) or not all(_is_number(v) for v in history_losses):
+    if not isinstance(history_losses, (list, tuple)) or not all(is_number(v) for v in history_losses):
         return "could not be checked: history['val_loss'] is not a list of floats"
     if not calls:
         return "early_stopping_check was never called: call it after every epoch"
@@ -460,8 +431,8 @@ def early_calls(student, reference, params) -> str | None:
         losses, threshold = call
         if threshold != patience:
             return f"early_stopping_check got threshold {threshold!r}, expected patience={patience}"
-        if not (isinstance(losses, (list, tuple)) and all(_is_number(v) for v in losses)):
-            return f"call {number} of early_stopping_check received {_kind(losses)}, expected a list of floats"
+        if not (isinstance(losses, (list, tuple)) and all(is_number(v) for v in losses)):
+            return f"call {number} of early_stopping_check received {describe(losses)}, expected a list of floats"
         prefix = list(history_losses[:len(losses)])
         if len(losses) > len(history_losses) or not np.allclose(losses, prefix, rtol=1e-6, atol=1e-9):
             return (f"early_stopping_check received {_rounded(losses)}, but the validation losses so far were "
@@ -480,7 +451,7 @@ def eval_passes(student, reference, params) -> str | None:
     """Forward passes of an evaluation: eval mode, no gradients, every item once. params: ``n``."""
     rows = _passes(student)
     if rows is None:
-        return f"expected a list of forward passes, got {_kind(student)}"
+        return f"expected a list of forward passes, got {describe(student)}"
     training = sum(1 for r in rows if r[0])
     if training:
         return f"{training} of {len(rows)} batches ran in training mode: call model.eval() first"
@@ -502,7 +473,7 @@ def state_dict_saved(student, reference, params) -> str | None:
     if isinstance(student, str):
         return student
     if not isinstance(student, dict) or not isinstance(student.get("keys"), (list, tuple)):
-        return f"expected a description of the file, got {_kind(student)}"
+        return f"expected a description of the file, got {describe(student)}"
     keys, expected = list(student["keys"]), list(reference["keys"])
     if student.get("type") not in ("dict", "OrderedDict"):
         return f"the file holds a {student.get('type')}, expected the state dict (model.state_dict())"
