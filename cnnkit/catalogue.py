@@ -132,8 +132,32 @@ class Graded:
         return "\n".join(lines)
 
 
-def bundle(entries: list[Entry]) -> list[list[Entry]]:
+def _defined_names(source_nb, cell_id: str) -> set[str]:
+    """The functions and classes the solution cell ``cell_id`` of the source notebook defines."""
+    import ast
+
+    cell = notebooks.cells_by_id(source_nb).get(cell_id)
+    try:
+        tree = ast.parse(cell.source if cell is not None else "")
+    except SyntaxError:
+        return set()
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def _mentioned_names(entry: Entry) -> set[str]:
+    """Every identifier in the code an entry writes (its replacements, edits or whole cells)."""
+    import re
+
+    texts = [t for c in entry.changes for t in (c.code, c.source, *(new for _, new in c.edits)) if t]
+    return {word for text in texts for word in re.findall(r"[A-Za-z_]\w*", text)}
+
+
+def bundle(entries: list[Entry], source_nb=None) -> list[list[Entry]]:
     """``entries`` grouped so that no two in a group change the same cell or lose the same test cell (greedy).
+
+    With ``source_nb``, an entry whose code names a function or class that another
+    member's cell defines is kept out of that group as well (``convolve_fast``
+    written to call the mutated ``convolve`` would lose points through it).
 
     The test cells of one function do not depend on the others (correct versions
     are patched in), so entries of different functions can share a submission:
@@ -143,16 +167,26 @@ def bundle(entries: list[Entry]) -> list[list[Entry]]:
     ``make test`` bundles its mutants for speed, ``make test-extended`` and
     ``python -m cnnkit catalogue`` grade every mutant alone.
     """
-    groups: list[tuple[set[str], list[Entry]]] = []
+    def claims(entry: Entry) -> set[str]:
+        cells = {c.cell for c in entry.changes}
+        defined = set().union(*(_defined_names(source_nb, c) for c in cells)) if source_nb is not None else set()
+        return cells | {f"test:{cell}" for cell in entry.loses} | {f"name:{name}" for name in defined}
+
+    def uses(entry: Entry) -> set[str]:
+        return {f"name:{name}" for name in _mentioned_names(entry)} if source_nb is not None else set()
+
+    groups: list[tuple[set[str], set[str], list[Entry]]] = []  # (claimed, used, members)
     for entry in entries:
-        taken = {c.cell for c in entry.changes} | {f"test:{cell}" for cell in entry.loses}
-        group = next((g for g in groups if not g[0] & taken), None)
+        claimed, used = claims(entry), uses(entry)
+        group = next((g for g in groups if not g[0] & claimed and not g[0] & (used - claimed)
+                      and not g[1] & (claimed - used)), None)
         if group is None:
-            groups.append((set(), []))
+            groups.append((set(), set(), []))
             group = groups[-1]
-        group[0].update(taken)
-        group[1].append(entry)
-    return [members for _, members in groups]
+        group[0].update(claimed)
+        group[1].update(used)
+        group[2].append(entry)
+    return [members for _, _, members in groups]
 
 
 def bundle_alternatives(entries: list[Entry]) -> list[list[Entry]]:
@@ -185,7 +219,7 @@ def build_submissions(course: Course, assignment: str, entries: list[Entry], bas
     ] if baselines else []
     mutants = [e for e in entries if e.kind == "mutant"]
     if bundle_mutants:
-        for number, group in enumerate(bundle(mutants), start=1):
+        for number, group in enumerate(bundle(mutants, notebooks.read(source)), start=1):
             notebook = synthesise_files(release, source, [c for e in group for c in e.changes])
             description = "; ".join(f"{e.name}: {e.description}" for e in group)
             made.append(Planned(f"mutants-{number}", notebook, description,

@@ -11,7 +11,12 @@ CASES = [(a, c) for a in COURSE.built() for c in cheats.CHEATS]
 def baseline(grading_run, assignment: str, cheat: cheats.Cheat) -> float:
     if cheat.base == "blank":
         return grading_run.graded(assignment, "blank").result.total
-    return grading_run.graded(assignment, cheats.base_mutant(COURSE, assignment).student).result.total
+    mutant = cheats.base_mutant(COURSE, assignment)
+    graded = grading_run.graded(assignment, mutant.student).result
+    reference = grading_run.graded(assignment, "reference").result
+    # make test grades the mutant in a bundle: what it scores alone is the reference's total minus
+    # what it lost on its own cells (the other members' cells are theirs)
+    return reference.total - sum(reference.scores[cell] - graded.scores[cell] for cell in mutant.loses)
 
 
 @pytest.mark.parametrize("assignment,cheat", CASES, ids=[f"{a}/{c.name}" for a, c in CASES])
