@@ -463,15 +463,15 @@ return counts"""),
                 ]),
 ]
 
-# Graded by `make test`; the rest by `make test-extended` (CI runs both): the first mutant (the
-# cheats' base), the mistakes the visible tests must name (a plateau counted as a rise, the whole
-# module saved, model.train() once), the requirements the hidden tests once missed (shuffling, the
-# epoch's training loss, where the backbone is cut, validation with gradients), DropoutAdaptedVGG
-# graded with a correct parent, and every alternative.
+# Graded by `make test`; the rest by `make test-extended` (CI runs both; it grades every mutant alone):
+# the first mutant (the cheats' base), a mistake per function, among them the ones the visible
+# tests must name (a plateau counted as a rise, the whole module saved, model.train() once), the
+# cut of the backbone and the epoch's training loss the hidden tests once missed, DropoutAdaptedVGG
+# graded with a correct parent, and four alternatives.
 CORE = {
     "vgg_backbone_trainable", "vgg_cut_before_last_relu", "early_non_strict", "checkpoint_whole_module",
-    "train_mode_set_once", "train_no_shuffle", "train_loss_last_batch", "train_validates_with_gradients",
-    "dropout_unused", "confusion_transposed",
+    "load_returns_nothing", "train_mode_set_once", "train_loss_last_batch", "dropout_unused", "accuracy_wrong_class",
+    "confusion_transposed",
     "sequential_backbone_counting_loop", "identity_last_layer_functional_dropout", "os_path_manual_batches",
-    "evaluate_collect_then_count", "cut_at_relu_inference_mode",
+    "evaluate_collect_then_count",
 }
