@@ -119,7 +119,11 @@ class Sandbox:
                 args += ["--symlink", os.readlink(link), link]
             elif os.path.isdir(link):
                 args += ["--ro-bind", link, link]
-        made: set[str] = set()
+        # /proc, /dev and the private /tmp first: a bind below /tmp (a virtual environment in a
+        # CI checkout under /tmp) must be mounted on top of the tmpfs, not hidden by it
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--size", str(self.limits.disk_bytes // 4), "--tmpfs", "/tmp"]
+        made: set[str] = {"/tmp"}
         args += _parents("/etc/x", made)
         for name in ETC_FILES:
             if os.path.exists(f"/etc/{name}"):
@@ -131,8 +135,6 @@ class Sandbox:
             args += _parents(DATA, made) + ["--ro-bind", str(self.data_dir), DATA]
         if self.torch_home:
             args += _parents(TORCH_HOME, made) + ["--ro-bind", str(self.torch_home), TORCH_HOME]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(self.limits.disk_bytes // 4), "--tmpfs", "/tmp"]
         args += _parents(HOME, made) + ["--perms", "0777", "--size", str(self.limits.disk_bytes), "--tmpfs", HOME,
                                         "--perms", "0777", "--dir", notebook_dir, "--chdir", notebook_dir]
         for name, value in self.environment(notebook_dir).items():
