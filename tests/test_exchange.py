@@ -64,16 +64,30 @@ class Person:
                 os.chown(item, self.uid, self.gid)
 
 
+def _closed_ancestor(path: str) -> str | None:
+    """The outermost folder above ``path`` that other users cannot enter (e.g. /root, a private checkout)."""
+    for folder in reversed(Path(path).parents):
+        if str(folder) != "/" and not os.stat(folder).st_mode & 0o001:
+            return str(folder)
+    return None
+
+
 def python_for_everyone() -> list[str]:
-    """bubblewrap (as root): the whole machine, except /root, of which only the Python installation shows."""
+    """bubblewrap (as root): the whole machine, except private folders (/root, a checkout in a 0700
+    folder), of which only the Python installation, the virtual environment and the kit show."""
     from cnnkit.grader.sandbox import _parents, bwrap_path
 
-    command = [str(bwrap_path()), "--dev-bind", "/", "/", "--tmpfs", "/root", "--cap-add", "CAP_SETUID",
-               "--cap-add", "CAP_SETGID"]
-    made = {"/root"}
-    for root in {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}:
-        if root.startswith("/root/"):
-            command += _parents(root, made) + ["--ro-bind", root, root]
+    command = [str(bwrap_path()), "--dev-bind", "/", "/", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    made: set[str] = set()
+    roots = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, REPO)}, key=len)
+    for root in roots:
+        closed = _closed_ancestor(root)
+        if closed is None:
+            continue
+        if closed not in made:
+            command += ["--tmpfs", closed]
+            made.add(closed)
+        command += _parents(root, made) + ["--ro-bind", root, root]
     return command + ["--"]
 
 
