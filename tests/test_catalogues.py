@@ -78,3 +78,14 @@ def test_the_gradebook_holds_every_score(grading_run, assignment):
             notebook = gb.find_submission_notebook(scratch.notebook_name(assignment), assignment, g.student)
             stored = {grade.name: grade.auto_score for grade in notebook.grades if grade.name in g.result.scores}
             assert stored == g.result.scores, g.student
+
+
+@pytest.mark.skipif(TIER != "core", reason="the baselines are graded in the core tier")
+@pytest.mark.parametrize("assignment", list(ENTRIES))
+def test_the_reference_runs_every_cell_without_an_error(grading_run, assignment):
+    """An ungraded cell that fails (a test cell overwriting a name a later cell needs) costs no points, so
+    only this shows it: the reference submission, graded as a student's, raises nowhere."""
+    recorded = grading_run.recorded[(str(grading_run.courses[assignment].root), "reference")]
+    failing = {index: f"{o.get('ename')}: {o.get('evalue')}" for index, cell in enumerate(recorded.notebook.cells)
+               if cell.cell_type == "code" for o in cell.get("outputs", []) if o.get("output_type") == "error"}
+    assert failing == {}

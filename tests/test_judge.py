@@ -6,6 +6,7 @@ import pytest
 
 from cnncourse.record import encode
 from cnnkit.grader import judge
+from cnnkit.grader.torch_judges import device_moves
 
 
 def rec(key, value, policy="close", case=None, **params):
@@ -113,3 +114,38 @@ def test_gradient_policy_uses_relative_difference():
 def test_unknown_policy_is_a_test_mistake_not_a_student_one():
     verdict = judge.judge("c", 1, True, [rec("a", 1.0, "nonsense")], [rec("a", 1.0, "nonsense")])
     assert "a mistake in the test" in verdict.message()
+
+
+# ------------------------------------------------------------------ device moves (assignments 3 and 4)
+
+def _training_events(model_moved=True, images_moved=True, labels_moved=True, validation_moved=True):
+    """Two training steps of 4 images and one validation pass, as cnncourse.devices.recorded_moves logs them."""
+    events = [("model_to", "cpu")] if model_moved else []
+    for _ in range(2):
+        if images_moved:
+            events.append(("tensor_to", [4, 1, 2, 2], "float32", "cpu"))
+        if labels_moved:
+            events.append(("tensor_to", [4], "int64", "cpu"))
+        events += [("forward", True, True, 4, images_moved), ("backward",)]
+    if validation_moved:
+        events.append(("tensor_to", [3, 1, 2, 2], "float32", "cpu"))
+    events.append(("forward", False, False, 3, validation_moved))
+    return [list(e) for e in events]
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (dict(model_moved=False), "model.to(device)"),
+    (dict(images_moved=False), "2 of 2 training batches"),
+    (dict(labels_moved=False), "labels"),
+    (dict(validation_moved=False), "1 validation batches"),
+])
+def test_device_moves_names_what_stayed_behind(mistake, message):
+    params = dict(mode="train", device="cpu", validation=True)
+    assert device_moves(_training_events(), None, params) is None
+    assert message in device_moves(_training_events(**mistake), None, params)
+
+
+def test_device_moves_checks_validation_batches_only_when_asked():
+    events = _training_events(validation_moved=False)
+    assert device_moves(events, None, dict(mode="train", device="cpu")) is None
+    assert "1 of 3 batches" in device_moves(events, None, dict(mode="eval", device="cpu"))

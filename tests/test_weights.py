@@ -16,6 +16,7 @@ from torch.utils.data import TensorDataset
 from torchvision.models import vgg11
 
 from cnncourse import features, vgg
+from cnncourse.devices import recorded_moves
 from cnnkit import notebooks, weights
 from cnnkit.cli import main as cli
 
@@ -205,6 +206,25 @@ def test_cache_features_uses_eval_mode_and_restores_the_mode():
     with torch.no_grad():
         assert torch.equal(x, model.backbone.eval()(images))
     assert torch.equal(y, torch.arange(10) % 2)
+
+
+def test_cache_features_runs_each_batch_where_the_backbone_is():
+    """On a GPU the images must follow the backbone; on this CPU the recorder sees the moves."""
+    model = TinyAdapted()
+    images = TensorDataset(torch.randn(10, 3, 4, 4), torch.arange(10) % 2)
+    with recorded_moves(model.backbone) as moves:
+        cached = features.cache_features(model.backbone, images, batch_size=4, progress=False)
+    assert moves.forwards() and moves.unmoved_inputs() == 0
+    assert cached.tensors[0].device.type == "cpu"
+
+
+def test_backbone_every_batch_moves_the_frozen_backbone_with_the_head():
+    """.to(device) on the view reaches the backbone it keeps out of its state dict (seen here with a dtype)."""
+    model = TinyAdapted()
+    view = features.backbone_every_batch(model).double()
+    assert {p.dtype for p in model.parameters()} == {torch.float64}
+    assert view(torch.randn(2, 3, 4, 4, dtype=torch.float64)).shape == (2, 1)
+    assert set(view.state_dict()) == {"rest.head.0.weight", "rest.head.0.bias"}
 
 
 def test_head_only_shares_the_head_and_leaves_the_model_alone():

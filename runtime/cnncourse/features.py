@@ -35,8 +35,11 @@ def cache_features(backbone: nn.Module, dataset: Dataset, batch_size: int = 64, 
 
     dataset: yields ``(image (C, H, W), label)``.
     Returns a TensorDataset of ``features (N, F)`` and ``labels (N,)``, in the
-    dataset's order. The backbone runs in eval mode; its mode is restored after.
+    dataset's order, kept on the CPU (the training loop moves each batch to its
+    device). The backbone runs where its parameters are (on a GPU after
+    ``model.to(device)``), in eval mode; its mode is restored after.
     """
+    device = next((p.device for p in backbone.parameters()), torch.device("cpu"))
     was_training = backbone.training
     backbone.eval()
     features, labels = [], []
@@ -44,7 +47,7 @@ def cache_features(backbone: nn.Module, dataset: Dataset, batch_size: int = 64, 
     try:
         with torch.no_grad():
             for images, targets in tqdm(batches, desc="backbone features", disable=not progress):
-                features.append(backbone(images))
+                features.append(backbone(images.to(device)).cpu())
                 labels.append(torch.as_tensor(targets))
     finally:
         backbone.train(was_training)
@@ -75,6 +78,11 @@ class _BackboneInFront(nn.Module):
 
     def forward(self, x):
         return self.rest(self._frozen[0](x))
+
+    def _apply(self, fn, recurse=True):
+        # .to(device), .cuda(), .double() reach the unregistered backbone too, so it runs where the head does.
+        self._frozen[0]._apply(fn, recurse)
+        return super()._apply(fn, recurse)
 
 
 def backbone_every_batch(model: nn.Module) -> nn.Module:

@@ -25,6 +25,7 @@ import numpy as np
 
 from cnncourse.checks import compare_close
 from cnnkit.grader.judge import ObjectValue, TensorValue, as_array, describe, is_number
+from cnnkit.grader.torch_judges import device_moves
 
 
 # ------------------------------------------------------------------ helpers
@@ -384,55 +385,6 @@ CONVOLUTION_PREFIXES = ("conv1d", "conv2d", "conv3d", "conv_", "convolution", "m
 
 def _is_convolution(name: str) -> bool:
     return name.lstrip("_").startswith(CONVOLUTION_PREFIXES) or "convolution" in name
-
-
-# ------------------------------------------------------------------ device moves
-
-
-def device_moves(student, reference, params) -> str | None:
-    """The model moved to ``params.device`` before its first forward pass, and every batch moved too.
-
-    ``student``: the events of :func:`cnncourse.devices.recorded_moves`, in order:
-    ``("model_to", device)``, ``("tensor_to", shape, dtype, device)``,
-    ``("forward", training, grad_enabled, batch_size, moved)``, ``("backward",)``.
-    ``mode="eval"``: every forward pass gets a moved input. ``mode="train"``: every
-    training step (a forward pass followed by a backward pass) gets moved images, and
-    as many label-sized tensors (``batch_size`` numbers) are moved as there are steps.
-    """
-    problem = _events(student)
-    if problem:
-        return problem
-    device = params["device"]
-    events = [tuple(e) for e in student]
-    forwards = [i for i, e in enumerate(events) if e[0] == "forward"]
-    if not forwards:
-        return "the model never ran"
-    if not any(e[0] == "model_to" and e[1] == device for e in events[:forwards[0]]):
-        return f"the model was not moved before its first forward pass: call model.to(device) (device is {device})"
-    passes = [e for e in events if e[0] in ("forward", "backward")]
-    if params["mode"] == "eval":
-        unmoved = sum(1 for e in passes if e[0] == "forward" and not e[4])
-        if unmoved:
-            return (f"{unmoved} of {len(forwards)} batches reached the model without .to(device): "
-                    "images = images.to(device) before the forward pass")
-        return None
-    steps = [e for e, after in zip(passes, passes[1:] + [("end",)]) if e[0] == "forward" and after[0] == "backward"]
-    if not steps:
-        return "no training step (a forward pass followed by loss.backward()) was seen"
-    unmoved = sum(1 for e in steps if not e[4])
-    if unmoved:
-        return (f"{unmoved} of {len(steps)} training batches reached the model without .to(device): "
-                "images = images.to(device) before the forward pass")
-    wanted: dict[int, int] = {}
-    for e in steps:
-        wanted[int(e[3])] = wanted.get(int(e[3]), 0) + 1
-    labels: dict[int, int] = {}
-    for e in events:
-        if e[0] == "tensor_to" and e[3] == device and 1 <= len(e[1]) <= 2 and int(np.prod(e[1])) == int(e[1][0]):
-            labels[int(e[1][0])] = labels.get(int(e[1][0]), 0) + 1
-    if any(labels.get(size, 0) < count for size, count in wanted.items()):
-        return "the labels of the training batches were not moved: labels = labels.to(device) before the loss"
-    return None
 
 
 # ------------------------------------------------------------------ experiments (Part 9)

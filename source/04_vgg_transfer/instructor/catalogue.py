@@ -169,7 +169,7 @@ return increases >= threshold""", loses=set(EARLY)),
     mutant("train_validates_in_train_mode", "computes the validation loss with dropout still on",
            cell="transfer_train", edits=[("        model.eval()\n", "")], loses=set(TRAIN)),
     mutant("train_validates_with_gradients", "validates in eval mode but without torch.no_grad()",
-           cell="transfer_train", edits=[("        with torch.no_grad():\n            val_total", "        if True:\n            val_total")],
+           cell="transfer_train", edits=[("        with torch.no_grad():\n            for inputs", "        if True:\n            for inputs")],
            loses=set(TRAIN)),
     mutant("train_no_shuffle", "reads the training set in its stored order",
            cell="transfer_train", edits=[("shuffle=True", "shuffle=False")], loses=set(TRAIN)),
@@ -215,11 +215,26 @@ return increases >= threshold""", loses=set(EARLY)),
            cell="transfer_train", edits=[("        store_checkpoint(model, epoch)\n", ""),
                                          ("        model.train()\n", "        store_checkpoint(model, epoch)\n        model.train()\n")],
            loses={"transfer_train_hidden"}),
+    mutant("train_model_not_moved", "moves every batch to device but never the model",
+           cell="transfer_train", edits=[("    model.to(device)\n    loss_fn", "    loss_fn")], loses=set(TRAIN)),
+    mutant("train_batch_not_moved", "moves the model to device but not the training batches",
+           cell="transfer_train", edits=[("            inputs, labels = inputs.to(device), labels.to(device)\n"
+                                          "            optimizer.zero_grad()", "            optimizer.zero_grad()")],
+           loses=set(TRAIN)),
+    mutant("train_labels_not_moved", "moves the training inputs to device but not their labels",
+           cell="transfer_train", edits=[("            inputs, labels = inputs.to(device), labels.to(device)\n"
+                                          "            optimizer.zero_grad()",
+                                          "            inputs = inputs.to(device)\n            optimizer.zero_grad()")],
+           loses={"transfer_train_hidden"}),
+    mutant("train_validation_not_moved", "moves the training batches to device but not the validation batches",
+           cell="transfer_train", edits=[("                inputs, labels = inputs.to(device), labels.to(device)\n"
+                                          "                val_total", "                val_total")],
+           loses=set(TRAIN)),
     # evaluate_accuracy / confusion_matrix
     mutant("accuracy_wrong_class", "predicts label 1 when the output is below 0.5",
            cell="evaluate_accuracy", edits=[("squeeze(1) > 0.5", "squeeze(1) < 0.5")], loses=set(ACCURACY)),
     mutant("accuracy_train_mode", "evaluates without model.eval()",
-           cell="evaluate_accuracy", edits=[("    model.eval()\n", "")], loses=set(ACCURACY)),
+           cell="evaluate_accuracy", edits=[("model.to(device).eval()", "model.to(device)")], loses=set(ACCURACY)),
     mutant("accuracy_with_gradients", "evaluates in eval mode but without torch.no_grad()",
            cell="evaluate_accuracy", edits=[("    with torch.no_grad():\n        for", "    if True:\n        for")],
            loses={"evaluate_accuracy_hidden"}),
@@ -227,21 +242,27 @@ return increases >= threshold""", loses=set(EARLY)),
            cell="evaluate_accuracy", edits=[("correct += (predicted == labels).sum().item()",
                                              "correct += (predicted == labels).sum()")],
            loses={"evaluate_accuracy_hidden"}),
+    mutant("accuracy_batch_not_moved", "moves the model to device but not the batches",
+           cell="evaluate_accuracy", edits=[("            inputs, labels = inputs.to(device), labels.to(device)\n", "")],
+           loses=set(ACCURACY)),
     mutant("confusion_transposed", "rows are the predicted labels, columns the true ones",
            cell="confusion_matrix", edits=[("(labels.numpy(), predicted.numpy())", "(predicted.numpy(), labels.numpy())")],
            loses=set(CONFUSION)),
+    mutant("confusion_model_not_moved", "moves every batch to device but never the model",
+           cell="confusion_matrix", edits=[("model.to(device).eval()", "model.eval()")], loses=set(CONFUSION)),
     mutant("confusion_train_mode", "counts without model.eval()",
-           cell="confusion_matrix", edits=[("    model.eval()\n", "")], loses={"confusion_matrix_hidden"}),
+           cell="confusion_matrix", edits=[("model.to(device).eval()", "model.to(device)")],
+           loses={"confusion_matrix_hidden"}),
     mutant("confusion_with_gradients", "counts in eval mode but without torch.no_grad()",
            cell="confusion_matrix", edits=[("    with torch.no_grad():\n        for", "    if True:\n        for")],
            loses={"confusion_matrix_hidden"}),
     mutant("confusion_tensor", "returns a torch tensor of counts",
            cell="confusion_matrix", code="""\
-model.eval()
+model.to(device).eval()
 counts = torch.zeros(2, 2, dtype=torch.long)
 with torch.no_grad():
     for inputs, labels in DataLoader(dataset, batch_size=batch_size):
-        predicted = (model(inputs).squeeze(1) > 0.5).long()
+        predicted = (model(inputs.to(device)).squeeze(1) > 0.5).long()
         for t, p in zip(labels.tolist(), predicted.tolist()):
             counts[t, p] += 1
 return counts""", loses=set(CONFUSION)),
@@ -323,7 +344,8 @@ return bool(len(tail) == threshold + 1 and np.all(np.diff(tail) > 0))"""),
                 ]),
     alternative("os_path_manual_batches",
                 "checkpoints with os.path strings, os.makedirs and map_location; a training loop that shuffles "
-                "indices by hand, gives Adam every parameter, shows a bar over epochs and validates item by item",
+                "indices by hand, gives Adam every parameter, moves with model.to(device=device) and non_blocking, "
+                "shows a bar over epochs and validates item by item",
                 changes=[
                     Change("store_checkpoint", code="""\
 if directory is None:
@@ -338,6 +360,7 @@ state = torch.load(os.path.join(folder, f"model-{epoch}.pt"), map_location="cpu"
 model.load_state_dict(state)
 return model"""),
                     Change("transfer_train", code="""\
+model = model.to(device=device)
 optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
 bce = nn.BCELoss()
 train_losses, val_losses = [], []
@@ -348,8 +371,8 @@ for epoch in tqdm(range(1, epochs + 1)):
     batches = 0
     for start in range(0, len(order), batch_size):
         items = [train_ds[i] for i in order[start:start + batch_size]]
-        inputs = torch.stack([x for x, _ in items])
-        targets = torch.tensor([[float(y)] for _, y in items])
+        inputs = torch.stack([x for x, _ in items]).to(device, non_blocking=True)
+        targets = torch.tensor([[float(y)] for _, y in items]).to(device)
         optimizer.zero_grad()
         loss = bce(model(inputs), targets)
         loss.backward()
@@ -359,7 +382,8 @@ for epoch in tqdm(range(1, epochs + 1)):
     train_losses.append(total / batches)
     model.eval()
     with torch.no_grad():
-        per_item = [bce(model(x.unsqueeze(0)), torch.tensor([[float(y)]])).item() for x, y in val_ds]
+        per_item = [bce(model(x.unsqueeze(0).to(device)), torch.tensor([[float(y)]]).to(device)).item()
+                    for x, y in val_ds]
     val_losses.append(float(np.mean(per_item)))
     store_checkpoint(model, epoch=epoch)
     if early_stopping_check(val_losses, threshold=patience):
@@ -370,17 +394,18 @@ return {"train_loss": train_losses, "val_loss": val_losses}"""),
                 "with np.bincount",
                 changes=[
                     Change("evaluate_accuracy", code="""\
-model.train(False)
+model.train(False).to(device)
 with torch.no_grad():
-    outputs = torch.cat([model(x) for x, _ in DataLoader(dataset, batch_size=batch_size)])
+    outputs = torch.cat([model(x.to(device)).cpu() for x, _ in DataLoader(dataset, batch_size=batch_size)])
 labels = torch.cat([y for _, y in DataLoader(dataset, batch_size=batch_size)])
 return ((outputs.flatten() >= 0.5).long() == labels).float().mean().item()"""),
                     Change("confusion_matrix", code="""\
 model.eval()
+model.to(device)
 true, predicted = [], []
 with torch.no_grad():
     for x, y in DataLoader(dataset, batch_size=batch_size):
-        predicted += (model(x)[:, 0] > 0.5).long().tolist()
+        predicted += (model(x.to(device))[:, 0] > 0.5).long().tolist()
         true += y.tolist()
 codes = 2 * np.array(true, dtype=int) + np.array(predicted, dtype=int)
 return np.bincount(codes, minlength=4).reshape(2, 2)"""),
@@ -389,7 +414,8 @@ return np.bincount(codes, minlength=4).reshape(2, 2)"""),
                 "AdaptedVGG cut after the ReLU (the last Dropout dropped too, the same in eval mode) with a small "
                 "head; DropoutAdaptedVGG subclass with its own train() and keyword arguments; early stopping by "
                 "indices; a loop with F.binary_cross_entropy, keyword calls, inference_mode, summed validation "
-                "losses and no early-stopping calls before patience + 1 epochs; evaluation under inference_mode with float counts",
+                "losses, labels moved with their dtype and no early-stopping calls before patience + 1 epochs; evaluation "
+                "under inference_mode with float counts and predictions brought back with .cpu()",
                 changes=[
                     Change("adapted_vgg", region=0, code="""\
 vgg = load_vgg11()
@@ -419,6 +445,7 @@ return all(losses[i] < losses[i + 1] for i in range(n - threshold - 1, n - 1))""
                     Change("transfer_train", code="""\
 import torch.nn.functional as F
 
+model.to(torch.device(device))
 optimizer = torch.optim.Adam(filter(lambda p: p.requires_grad, model.parameters()), lr=learning_rate)
 history = {"train_loss": [], "val_loss": []}
 for epoch in range(1, epochs + 1):
@@ -426,7 +453,7 @@ for epoch in range(1, epochs + 1):
     running, count = 0.0, 0
     for inputs, labels in DataLoader(train_ds, batch_size=batch_size, shuffle=True):
         optimizer.zero_grad(set_to_none=False)
-        loss = F.binary_cross_entropy(model(inputs), labels.to(torch.float32).view(-1, 1))
+        loss = F.binary_cross_entropy(model(inputs.to(device)), labels.to(device=device, dtype=torch.float32).view(-1, 1))
         loss.backward()
         optimizer.step()
         running += float(loss)
@@ -435,7 +462,8 @@ for epoch in range(1, epochs + 1):
     total = 0.0
     with torch.inference_mode():
         for inputs, labels in DataLoader(val_ds, batch_size=3):
-            total += F.binary_cross_entropy(model(inputs), labels.float().view(-1, 1), reduction="sum").item()
+            inputs, labels = inputs.to(device), labels.float().to(device)
+            total += F.binary_cross_entropy(model(inputs), labels.view(-1, 1), reduction="sum").item()
     history["train_loss"].append(running / count)
     history["val_loss"].append(total / len(val_ds))
     store_checkpoint(model=model, epoch=epoch)
@@ -445,19 +473,20 @@ for epoch in range(1, epochs + 1):
         break
 return history"""),
                     Change("evaluate_accuracy", code="""\
-model.eval()
+model.eval().to(device)
 right = total = 0
 with torch.inference_mode():
     for inputs, labels in DataLoader(dataset, batch_size=2 * batch_size):
-        right += int(((model(inputs)[:, 0] > 0.5).long() == labels).sum())
+        right += int(((model(inputs.to(device))[:, 0] > 0.5).long().cpu() == labels).sum())
         total += len(labels)
 return right / total"""),
                     Change("confusion_matrix", code="""\
+model.to(device)
 model.eval()
 counts = np.zeros((2, 2))
 with torch.inference_mode():
     for inputs, labels in DataLoader(dataset, batch_size=batch_size):
-        for true, out in zip(labels.tolist(), model(inputs)[:, 0].tolist()):
+        for true, out in zip(labels.tolist(), model(inputs.to(device))[:, 0].tolist()):
             counts[true, int(out > 0.5)] += 1
 return counts"""),
                 ]),

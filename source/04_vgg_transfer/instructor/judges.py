@@ -20,6 +20,7 @@ import numpy as np
 
 from cnncourse.checks import compare_close
 from cnnkit.grader.judge import ObjectValue, TensorValue, as_array, describe, is_number
+from cnnkit.grader.torch_judges import device_moves
 
 LOSS_RTOL = 1e-4
 LOSS_ATOL = 1e-6
@@ -493,4 +494,5 @@ POLICIES = {
     "number_close": number_close, "falls": falls, "passes": passes, "shuffled": shuffled,
     "train_loss": train_loss, "val_loss": val_loss, "optimizer": optimizer, "history": history,
     "early_calls": early_calls, "eval_passes": eval_passes, "state_dict_saved": state_dict_saved,
+    "device_moves": device_moves,
 }
