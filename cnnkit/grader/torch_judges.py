@@ -6,6 +6,8 @@ can act on.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from cnnkit.grader.judge import describe
@@ -38,24 +40,21 @@ def device_moves(student, reference, params) -> str | None:
             return (f"{unmoved} of {len(forwards)} batches reached the model without .to(device): "
                     "images = images.to(device) before the forward pass")
         return None
-    steps = [e for e, after in zip(passes, passes[1:] + [("end",)]) if e[0] == "forward" and after[0] == "backward"]
+    stepped = [i for i in range(len(passes) - 1) if passes[i][0] == "forward" and passes[i + 1][0] == "backward"]
+    steps = [passes[i] for i in stepped]
     if not steps:
         return "no training step (a forward pass followed by loss.backward()) was seen"
     unmoved = sum(1 for e in steps if not e[4])
     if unmoved:
         return (f"{unmoved} of {len(steps)} training batches reached the model without .to(device): "
                 "images = images.to(device) before the forward pass")
-    wanted: dict[int, int] = {}
-    for e in steps:
-        wanted[int(e[3])] = wanted.get(int(e[3]), 0) + 1
-    labels: dict[int, int] = {}
-    for e in events:
-        if e[0] == "tensor_to" and e[3] == device and 1 <= len(e[1]) <= 2 and int(np.prod(e[1])) == int(e[1][0]):
-            labels[int(e[1][0])] = labels.get(int(e[1][0]), 0) + 1
-    if any(labels.get(size, 0) < count for size, count in wanted.items()):
+    wanted = Counter(int(e[3]) for e in steps)  # batch size -> training steps
+    labels = Counter(int(e[1][0]) for e in events  # label-sized tensors moved: (B,) or (B, 1)
+                     if e[0] == "tensor_to" and e[3] == device and 1 <= len(e[1]) <= 2
+                     and int(np.prod(e[1])) == int(e[1][0]))
+    if any(labels[size] < count for size, count in wanted.items()):
         return "the labels of the training batches were not moved: labels = labels.to(device) before the loss"
     if params.get("validation"):
-        stepped = {i for i, after in enumerate(passes[1:]) if passes[i][0] == "forward" and after[0] == "backward"}
         unmoved = sum(1 for i, e in enumerate(passes) if e[0] == "forward" and i not in stepped and not e[4])
         if unmoved:
             return (f"{unmoved} validation batches reached the model without .to(device): move them as the "
